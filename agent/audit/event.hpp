@@ -1,0 +1,38 @@
+#pragma once
+// An access event: one decision or state change that the log records. The
+// proxy fills in what it knows; the log writer adds `seq`, `gateway` and `prev`.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace gatewarden::audit {
+
+// The credential a session was admitted with. Never holds the secret itself.
+struct CredentialRef {
+    std::string kind;                // "jwt"; later "x509", "password"
+    std::string kid;
+    std::string jti;
+    std::optional<std::int64_t> exp;  // seconds since the Unix epoch
+};
+
+struct Event {
+    std::string type;  // see docs/events.md for the list of types
+    std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
+    std::string device;
+    std::string owner;  // the device's owner at that moment
+    std::string client_id;
+    std::string peer;   // "ADDRESS:PORT" of the device's connection
+    std::optional<CredentialRef> credential;
+    std::string topic;
+    std::string filter;
+    std::string decision;  // "allow" or "deny"; empty for state changes
+    std::string reason;    // precise machine-readable reason, e.g. "token_expired"
+    std::string rule;      // the policy rule that decided, e.g. "sensors:publish.allow[0]"
+    nlohmann::json details;  // type-specific extras (counts, reason codes); null when none
+};
+
+}  // namespace gatewarden::audit
