@@ -1,6 +1,32 @@
 #pragma once
 // Admission of a device's CONNECT: identity, ownership, environment and the
 // JWT in the password. Thread safe; the replay cache it uses locks internally.
+//
+// Order of the checks, first failure wins. Until the signature is verified
+// the client is unauthenticated, so the checks before it depend only on what
+// the client sent and on whether the device and key id exist, and every
+// failure among them is answered alike (bad_credentials), except identifier
+// checks that compare the client's own fields:
+//   1. username present                    missing_username     identifier_rejected
+//   2. client id equals the username       client_id_mismatch   identifier_rejected
+//   3. username is a device                unknown_device       bad_credentials
+//   4. password present                    missing_token        bad_credentials
+//   5. token size, parts, header           malformed_token, unsupported_alg,
+//                                          missing_kid, crit_header
+//   6. kid enrolled for the device         unknown_kid
+//   7. key's not_after not passed          key_expired
+//   8. Ed25519 signature                   bad_signature
+//   9. claims (parsed only now)            malformed_token, missing_claim, sub_mismatch,
+//                                          wrong_audience, token_expired,
+//                                          token_not_yet_valid, ttl_exceeds_maximum
+// From here on the client has proven to hold the device's key:
+//  10. device status                       device_suspended, device_retired  not_authorized
+//  11. owner                               owner_missing, owner_unknown, owner_retired
+//  12. environment                         environment_mismatch              not_authorized
+//  13. jti not yet used                    jti_replayed                      bad_credentials
+//                                          replay_cache_unavailable          server_unavailable
+// The jti is recorded last, so that only an admitted CONNECT consumes it and a
+// rejected one leaves no state behind.
 
 #include <chrono>
 #include <string>
@@ -27,6 +53,7 @@ enum class RejectClass {
     bad_credentials,      // unknown device and every token failure: 0x04 / 0x86
     not_authorized,       // device or owner not active, other environment: 0x05 / 0x87
     identifier_rejected,  // client id or username not the device's: 0x02 / 0x85
+    server_unavailable,   // the jti could not be recorded durably: 0x03 / 0x88
 };
 
 struct Admission {
@@ -48,6 +75,10 @@ class Authenticator {
 public:
     // `replay_cache` must outlive the authenticator.
     Authenticator(AuthenticatorSettings settings, ReplayCache& replay_cache);
+
+    // Decides on `connect` against `inventory` at `now`. The returned
+    // Admission's device and owner point into `inventory`, so they are valid
+    // as long as that snapshot is.
 
     Admission admit(const Inventory& inventory, const mqtt::Connect& connect,
                     Clock::time_point now) const;
