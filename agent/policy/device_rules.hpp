@@ -26,10 +26,13 @@ struct Variables {
 struct Decision {
     bool allowed = false;
     // The rule that decided: "POLICY:publish.allow[INDEX]", "POLICY:subscribe.deny[INDEX]",
-    // or "POLICY:default_deny" when nothing allowed it.
+    // or "POLICY:default_deny" when nothing allowed it. Views storage that the
+    // DeviceRules which returned it keeps alive: valid while that object lives.
     std::string_view rule;
 };
 
+// Decisions allocate nothing. An empty or invalid topic name or topic filter
+// is denied with the default_deny rule.
 class DeviceRules {
 public:
     virtual ~DeviceRules() = default;
@@ -51,7 +54,9 @@ class PolicySet {
 public:
     virtual ~PolicySet() = default;
     virtual bool contains(std::string_view name) const = 0;
-    // Binds the variables and compiles; `name` must exist.
+    // Binds the variables to the policy compiled at parse time; cheap enough
+    // for every CONNECT. Throws PolicyError when `name` does not exist or a
+    // variable that the policy uses is not an identifier.
     virtual std::shared_ptr<const DeviceRules> bind(std::string_view name,
                                                     const Variables& variables) const = 0;
 };
