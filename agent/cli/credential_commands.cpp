@@ -145,7 +145,10 @@ int run_token_mint(const MintOptions& options) {
         return fail(kInvalidValue, "--audience is empty: pass the gateway's gateway.audience");
     }
 
-    identity::MintRequest request{options.device, options.kid, options.audience};
+    identity::MintRequest request;
+    request.device = options.device;
+    request.kid = options.kid;
+    request.audience = options.audience;
     std::string error;
     if (!parse_seconds("--ttl", options.ttl, request.ttl, error)) return fail(kInvalidValue, error);
     if (!options.not_before_offset.empty()) {
