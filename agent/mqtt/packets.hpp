@@ -64,6 +64,7 @@ inline constexpr std::uint8_t unspecified_error = 0x80;
 inline constexpr std::uint8_t malformed_packet = 0x81;
 inline constexpr std::uint8_t protocol_error = 0x82;
 inline constexpr std::uint8_t implementation_specific_error = 0x83;
+inline constexpr std::uint8_t unsupported_protocol_version = 0x84;
 inline constexpr std::uint8_t client_identifier_not_valid = 0x85;
 inline constexpr std::uint8_t bad_user_name_or_password = 0x86;
 inline constexpr std::uint8_t not_authorized = 0x87;
@@ -94,6 +95,8 @@ using PropertyValue = std::variant<std::uint32_t, std::string, std::pair<std::st
 struct Property {
     std::uint8_t id = 0;
     PropertyValue value;
+
+    bool operator==(const Property&) const = default;
 };
 
 // The properties of one packet, in wire order. Repeated identifiers occur only
@@ -108,6 +111,8 @@ struct Properties {
     std::size_t remove(std::uint8_t id);
     void set_number(std::uint8_t id, std::uint32_t value);
     bool empty() const { return items.empty(); }
+
+    bool operator==(const Properties&) const = default;
 };
 
 struct Will {
@@ -116,6 +121,8 @@ struct Will {
     Properties properties;  // 5.0 only
     std::string topic;
     std::string payload;
+
+    bool operator==(const Will&) const = default;
 };
 
 struct Connect {
@@ -128,12 +135,16 @@ struct Connect {
     std::optional<Will> will;
     std::optional<std::string> username;
     std::optional<std::string> password;  // binary data; never logged
+
+    bool operator==(const Connect&) const = default;
 };
 
 struct Connack {
     bool session_present = false;
     std::uint8_t reason_code = 0;  // 3.1.1 return code or 5.0 reason code
     Properties properties;
+
+    bool operator==(const Connack&) const = default;
 };
 
 // PUBLISH with views into the frame it was parsed from: valid only while that
@@ -147,6 +158,8 @@ struct Publish {
     std::uint16_t packet_id = 0;  // 0 at QoS 0
     Properties properties;
     std::string_view payload;
+
+    bool operator==(const Publish&) const = default;
 };
 
 // PUBACK, PUBREC, PUBREL and PUBCOMP share one layout.
@@ -155,17 +168,23 @@ struct Ack {
     std::uint16_t packet_id = 0;
     std::uint8_t reason_code = 0;
     Properties properties;
+
+    bool operator==(const Ack&) const = default;
 };
 
 struct Subscription {
     std::string filter;
     std::uint8_t options = 0;  // 3.1.1: requested QoS; 5.0: the whole options byte
+
+    bool operator==(const Subscription&) const = default;
 };
 
 struct Subscribe {
     std::uint16_t packet_id = 0;
     Properties properties;
     std::vector<Subscription> subscriptions;
+
+    bool operator==(const Subscribe&) const = default;
 };
 
 // SUBACK and UNSUBACK: one reason code per requested filter.
@@ -174,22 +193,30 @@ struct SubAck {
     std::uint16_t packet_id = 0;
     Properties properties;
     std::vector<std::uint8_t> reason_codes;
+
+    bool operator==(const SubAck&) const = default;
 };
 
 struct Unsubscribe {
     std::uint16_t packet_id = 0;
     Properties properties;
     std::vector<std::string> filters;
+
+    bool operator==(const Unsubscribe&) const = default;
 };
 
 struct Disconnect {
     std::uint8_t reason_code = 0;
     Properties properties;
+
+    bool operator==(const Disconnect&) const = default;
 };
 
 struct Auth {
     std::uint8_t reason_code = 0;
     Properties properties;
+
+    bool operator==(const Auth&) const = default;
 };
 
 }  // namespace gatewarden::mqtt
