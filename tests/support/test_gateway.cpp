@@ -1,0 +1,83 @@
+#include "tests/support/test_gateway.hpp"
+
+#include <atomic>
+#include <stdexcept>
+
+namespace gatewarden::testing {
+
+nlohmann::json standard_inventory() {
+    return {
+        {"owners",
+         {{{"id", "team-a"}, {"contact", "team-a@example.com"}, {"status", "active"}},
+          {{"id", "team-old"}, {"contact", "team-old@example.com"}, {"status", "retired"}}}},
+        {"policies",
+         {{"sensor",
+           {{"publish", {{"allow", {"sensors/${device}/#"}}, {"deny", {"sensors/${device}/private/#"}}}},
+            {"subscribe",
+             {{"allow", {"commands/${device}/#", "broadcast/#"}}, {"deny", {"broadcast/internal/#"}}}}}}}},
+        {"devices", nlohmann::json::array()},
+    };
+}
+
+TestGateway::TestGateway(MosquittoOptions broker_options) : broker_(std::move(broker_options)) {}
+
+void TestGateway::add_device(const std::string& id, const nlohmann::json& patch) {
+    auto keys = std::make_unique<DeviceKeys>(dir_.path(), id);
+    nlohmann::json device = {
+        {"id", id},
+        {"owner", "team-a"},
+        {"environment", TestGatewayIdentity::environment},
+        {"policy", "sensor"},
+        {"status", "active"},
+        {"max_token_ttl", "15m"},
+        {"keys", {{{"kid", "k1"}, {"alg", "EdDSA"}, {"public_key_pem", keys->public_key_pem()}}}},
+    };
+    device.merge_patch(patch);
+    inventory["devices"].push_back(device);
+    keys_[id] = std::move(keys);
+}
+
+void TestGateway::start() {
+    daemon_ = std::make_unique<GatewardenProcess>(broker_.address(), inventory, config_patch);
+}
+
+const DeviceKeys& TestGateway::keys(const std::string& device) const {
+    const auto found = keys_.find(device);
+    if (found == keys_.end()) throw std::invalid_argument("no keys made for device " + device);
+    return *found->second;
+}
+
+std::string TestGateway::token(const std::string& device, const std::string& ttl) const {
+    return keys(device).mint(device, "k1", TestGatewayIdentity::audience, ttl);
+}
+
+std::unique_ptr<PahoDevice> TestGateway::device(const std::string& id, MqttVersion version) const {
+    return std::make_unique<PahoDevice>(uri(), id, version);
+}
+
+std::unique_ptr<PahoDevice> TestGateway::connected_device(const std::string& id, MqttVersion version) const {
+    auto client = device(id, version);
+    const ConnectResult result = client->connect(id, token(id));
+    if (!result.accepted) {
+        throw std::runtime_error("device " + id + " was refused with code " + std::to_string(result.reason_code) +
+                                 ": " + result.error);
+    }
+    return client;
+}
+
+std::unique_ptr<PahoDevice> TestGateway::broker_observer(const std::string& filter) const {
+    static std::atomic<int> counter{0};
+    auto observer = std::make_unique<PahoDevice>(broker_.uri(), "observer-" + std::to_string(++counter),
+                                                 MqttVersion::v5);
+    const ConnectResult result = observer->connect(observer->base_options());
+    if (!result.accepted) throw std::runtime_error("observer refused by the broker: " + result.error);
+    const std::vector<int> codes = observer->subscribe({filter}, 2);
+    if (codes.size() != 1 || codes[0] >= 0x80) throw std::runtime_error("observer subscription refused: " + filter);
+    return observer;
+}
+
+CliLogin TestGateway::cli_login(const std::string& id, const std::string& token, MqttVersion version) const {
+    return {port(), id, id, token, version};
+}
+
+}  // namespace gatewarden::testing
