@@ -1,0 +1,80 @@
+#include "agent/proxy/daemon.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include "agent/audit/log_writer.hpp"
+#include "agent/identity/replay_cache.hpp"
+#include "agent/proxy/daemon_control.hpp"
+#include "agent/proxy/signing_key.hpp"
+
+namespace gatewarden::proxy {
+
+namespace {
+
+unsigned thread_count(const config::Config& config) {
+    if (config.threads != 0) {
+        return config.threads;
+    }
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+void create_state_dir(const std::filesystem::path& dir) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) {
+        throw std::runtime_error("state_dir: cannot create " + dir.string() + ": " + error.message() +
+                                 "; create it for the service user or set \"state_dir\"");
+    }
+}
+
+identity::AuthenticatorSettings authenticator_settings(const config::Config& config) {
+    identity::AuthenticatorSettings settings;
+    settings.gateway_audience = config.gateway.audience;
+    settings.gateway_environment = config.gateway.environment;
+    settings.clock_leeway = config.credentials.clock_leeway;
+    settings.max_token_ttl = config.credentials.max_token_ttl;
+    return settings;
+}
+
+audit::LogWriterOptions log_options(const config::Config& config, crypto::SecretKey key) {
+    audit::LogWriterOptions options;
+    options.dir = config.audit.dir;
+    options.gateway = config.gateway.id;
+    options.signing_key = std::move(key);
+    options.seal_interval = config.audit.seal_interval;
+    return options;
+}
+
+}  // namespace
+
+int run_daemon(const config::Config& config) {
+    crypto::init_crypto();
+
+    // Everything that can fail on bad files happens before the first socket.
+    auto signing_key = load_signing_key(config.audit.signing_key);
+    auto initial_state = load_gateway_state(config.inventory, 1);
+    create_state_dir(config.state_dir);
+    identity::ReplayCache replay_cache(config.state_dir, Clock::now());
+    const identity::Authenticator authenticator(authenticator_settings(config), replay_cache);
+    audit::LogWriter log(log_options(config, std::move(signing_key)));
+
+    StateHolder state(initial_state);
+    boost::asio::io_context main_context{1};
+    SessionServices services{config, state, authenticator, log, nullptr, {}};
+    services.broker_endpoints = resolve_endpoint(main_context, config.broker, "broker");
+
+    DaemonControl control(main_context, services, log, thread_count(config));
+    control.start_listeners();
+    spdlog::info("proxy: listening on {} ({} network threads, broker {}, {} devices)", control.listen_addresses(),
+                 thread_count(config), config.broker.to_string(), initial_state->inventory.devices.size());
+
+    main_context.run();
+
+    control.stop_workers();
+    log.stop();
+    spdlog::info("proxy: stopped; event log sealed");
+    return 0;
+}
+
+}  // namespace gatewarden::proxy

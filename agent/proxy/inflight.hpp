@@ -1,0 +1,43 @@
+#pragma once
+// Small per-session bookkeeping of flows that gatewarden answers itself.
+// Not thread safe: owned by one session. Empty sets allocate nothing, so an
+// idle session pays only their fixed size.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace gatewarden::proxy {
+
+// Packet identifiers of QoS 2 flows that gatewarden withheld and acknowledged
+// with PUBREC itself; the matching PUBREL is answered with PUBCOMP here and
+// never forwarded.
+class WithheldFlows {
+public:
+    void add(std::uint16_t packet_id);
+    // Removes `packet_id`; true when it was withheld.
+    bool take(std::uint16_t packet_id);
+    bool empty() const { return ids_.empty(); }
+    std::size_t size() const { return ids_.size(); }
+
+private:
+    std::vector<std::uint16_t> ids_;
+};
+
+// Who sent each PINGREQ still waiting for its PINGRESP, oldest first:
+// the device (its PINGRESP is forwarded) or gatewarden itself (absorbed).
+// Holds up to 64 entries; beyond that the oldest is forgotten, which a
+// conforming broker never causes because it answers every PINGREQ.
+class PingOrigins {
+public:
+    void push(bool from_gatewarden);
+    // The origin of the oldest outstanding PINGREQ; nullopt when none is known.
+    std::optional<bool> pop();
+    unsigned size() const { return size_; }
+
+private:
+    std::uint64_t bits_ = 0;  // bit i: origin of the i-th oldest entry
+    unsigned size_ = 0;
+};
+
+}  // namespace gatewarden::proxy

@@ -1,0 +1,42 @@
+#pragma once
+// The bytes waiting to be written to one side of a session. Frames are
+// appended to `pending` while one write of `writing` is in flight; when it
+// completes the two swap, so every batch goes out in a single write no matter
+// how many packets it holds. Not thread safe: owned by one session.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace gatewarden::proxy {
+
+class OutputBuffer {
+public:
+    // Bytes to append a frame to; reserves a first block on first use so that
+    // small packets do not grow the vector step by step.
+    std::vector<std::uint8_t>& pending();
+    void append(std::span<const std::uint8_t> frame);
+
+    // Moves the pending bytes into the write slot; false when there is nothing
+    // to write or a write is already in flight.
+    bool start_write();
+    const std::vector<std::uint8_t>& writing() const { return writing_; }
+    // Ends the write in flight. Frees both vectors when nothing is pending, so
+    // an idle connection holds no buffer.
+    void finish_write();
+
+    bool write_in_flight() const { return write_in_flight_; }
+    bool idle() const { return !write_in_flight_ && pending_.empty(); }
+    // Bytes not yet written: the backpressure measure.
+    std::size_t size() const { return pending_.size() + writing_.size(); }
+
+    void clear();
+
+private:
+    std::vector<std::uint8_t> pending_;
+    std::vector<std::uint8_t> writing_;
+    bool write_in_flight_ = false;
+};
+
+}  // namespace gatewarden::proxy

@@ -1,0 +1,345 @@
+#include "agent/proxy/session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+namespace gatewarden::proxy {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Bytes offered to one read. Large reads batch many small packets, which is
+// what lets one write carry them all.
+constexpr std::size_t kReadChunk = 16 * 1024;
+// Reading from a side pauses while either of its output buffers holds more.
+constexpr std::size_t kHighWater = 256 * 1024;
+// Reads per turn before the session yields the thread to other sessions.
+constexpr int kReadsPerTurn = 8;
+// The first packet is read before anyone is authenticated.
+constexpr std::size_t kMaxConnectFrame = 64 * 1024;
+// NOTE: MQTT allows packets up to 256 MiB; these bounds keep one session's
+// memory predictable and are not configurable yet.
+constexpr std::size_t kMaxDeviceFrame = 1024 * 1024;
+constexpr std::size_t kMaxBrokerFrame = 16 * 1024 * 1024;
+
+}  // namespace
+
+Session::Session(SessionServices& services, tcp::socket device_socket, std::uint64_t number)
+    : services_(services),
+      number_(number),
+      device_(std::move(device_socket), kReadChunk),
+      broker_(tcp::socket(device_.socket.get_executor()), kReadChunk),
+      timer_(device_.socket.get_executor()) {
+    services_.live_sessions.fetch_add(1, std::memory_order_relaxed);
+}
+
+Session::~Session() { services_.live_sessions.fetch_sub(1, std::memory_order_relaxed); }
+
+void Session::start() {
+    boost::system::error_code error;
+    const auto remote = device_.socket.remote_endpoint(error);
+    if (error) {
+        // The device left between accept and start.
+        return;
+    }
+    peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+    device_.socket.set_option(tcp::no_delay(true), error);
+    device_.socket.non_blocking(true, error);
+    device_.open = true;
+
+    connect_deadline_ = SteadyClock::now() + services_.config.sessions.connect_timeout;
+    arm_timer();
+    spdlog::debug("{} accepted", log_prefix());
+    resume_reading(Side::device);
+}
+
+// Reading ------------------------------------------------------------------
+
+bool Session::may_process(Side side) const {
+    switch (phase_) {
+    case Phase::awaiting_connect:
+        return side == Side::device;
+    case Phase::connecting_broker:
+        return false;
+    case Phase::awaiting_connack:
+        return side == Side::broker;
+    case Phase::established:
+        return true;
+    case Phase::closing:
+    case Phase::closed:
+        return false;
+    }
+    return false;
+}
+
+bool Session::may_read(Side side) const {
+    const Connection& self = side == Side::device ? device_ : broker_;
+    const Connection& peer = side == Side::device ? broker_ : device_;
+    return self.open && may_process(side) && self.output.size() < kHighWater &&
+           peer.output.size() < kHighWater;
+}
+
+void Session::resume_reading(Side side) {
+    Connection& conn = connection(side);
+    if (conn.read_pending || !may_read(side)) {
+        return;
+    }
+    conn.read_pending = true;
+    asio::post(conn.socket.get_executor(), [self = shared_from_this(), side] { self->pump(side); });
+}
+
+void Session::wait_readable(Side side) {
+    Connection& conn = connection(side);
+    conn.read_pending = true;
+    conn.socket.async_wait(tcp::socket::wait_read,
+                           [self = shared_from_this(), side](const boost::system::error_code& error) {
+                               self->connection(side).read_pending = false;
+                               if (error == asio::error::operation_aborted) {
+                                   return;
+                               }
+                               if (error) {
+                                   self->on_connection_failed(side, error);
+                                   return;
+                               }
+                               self->pump(side);
+                           });
+}
+
+// Handles what is buffered, then reads until the socket has nothing more
+// (then waits for it to become readable), the side must pause, or the turn
+// is over. The socket is non-blocking and is only waited on after a read
+// returned would_block, so no readiness is ever missed.
+void Session::pump(Side side) {
+    Connection& conn = connection(side);
+    conn.read_pending = false;
+
+    for (int turn = 0; turn < kReadsPerTurn; ++turn) {
+        process_frames(side);
+        flush(Side::device);
+        flush(Side::broker);
+        if (!may_read(side)) {
+            conn.reader.release_if_empty();
+            return;  // resume_reading() continues when the side may read again
+        }
+
+        boost::system::error_code error;
+        const auto space = conn.reader.prepare();
+        const std::size_t bytes = conn.socket.read_some(asio::buffer(space.data(), space.size()), error);
+        if (error == asio::error::would_block || error == asio::error::try_again) {
+            conn.reader.release_if_empty();
+            wait_readable(side);
+            return;
+        }
+        if (error) {
+            on_connection_failed(side, error);
+            return;
+        }
+        conn.reader.commit(bytes);
+    }
+
+    process_frames(side);
+    flush(Side::device);
+    flush(Side::broker);
+    resume_reading(side);
+}
+
+std::size_t Session::max_frame_size(Side side) const {
+    if (side == Side::broker) {
+        return kMaxBrokerFrame;
+    }
+    return phase_ == Phase::awaiting_connect ? kMaxConnectFrame : kMaxDeviceFrame;
+}
+
+void Session::process_frames(Side side) {
+    Connection& conn = connection(side);
+    while (may_process(side)) {
+        const auto data = conn.reader.data();
+        if (data.empty()) {
+            return;
+        }
+
+        const auto scan = mqtt::scan_frame(data, max_frame_size(side));
+        if (scan.status == mqtt::FrameStatus::need_more) {
+            if (scan.header.header_size > 0) {
+                conn.reader.expect_frame(scan.header.frame_size());
+            }
+            return;
+        }
+        if (scan.status == mqtt::FrameStatus::too_large) {
+            handle_oversized_frame(side, scan.header.frame_size());
+            return;
+        }
+        if (scan.status == mqtt::FrameStatus::malformed) {
+            if (side == Side::broker) {
+                fail_broker("a malformed fixed header");
+            } else {
+                reject_device_packet(Error{mqtt::reason::malformed_packet, "malformed fixed header"});
+            }
+            return;
+        }
+
+        const std::size_t size = scan.header.frame_size();
+        handle_frame(side, scan.header, data.first(size));
+        conn.reader.consume(size);
+    }
+}
+
+void Session::handle_frame(Side side, const mqtt::FrameHeader& header, std::span<const std::uint8_t> frame) {
+    if (side == Side::broker) {
+        if (phase_ == Phase::awaiting_connack) {
+            handle_connack(frame);
+        } else {
+            handle_broker_frame(header, frame);
+        }
+        return;
+    }
+
+    device_active_ = true;
+    if (phase_ == Phase::awaiting_connect) {
+        handle_first_frame(header, frame);
+    } else {
+        handle_device_frame(header, frame);
+    }
+}
+
+void Session::handle_oversized_frame(Side side, std::size_t frame_size) {
+    if (side == Side::broker) {
+        fail_broker("a packet of " + std::to_string(frame_size) + " bytes, above the bound of " +
+                    std::to_string(kMaxBrokerFrame));
+        return;
+    }
+    const std::string text = "packet of " + std::to_string(frame_size) + " bytes exceeds the bound of " +
+                             std::to_string(max_frame_size(side)) + " bytes";
+    record_malformed(text, mqtt::reason::packet_too_large);
+    end_session("malformed_packet", mqtt::reason::packet_too_large);
+}
+
+// Writing ------------------------------------------------------------------
+
+void Session::flush(Side side) {
+    Connection& conn = connection(side);
+    if (!conn.open) {
+        conn.output.clear();
+        return;
+    }
+    if (!conn.output.start_write()) {
+        return;
+    }
+    if (side == Side::broker) {
+        last_broker_write_ = SteadyClock::now();
+        device_active_ = false;
+    }
+    asio::async_write(conn.socket, asio::buffer(conn.output.writing()),
+                      [self = shared_from_this(), side](const boost::system::error_code& error, std::size_t) {
+                          self->on_written(side, error);
+                      });
+}
+
+void Session::on_written(Side side, const boost::system::error_code& error) {
+    Connection& conn = connection(side);
+    conn.output.finish_write();
+    if (error) {
+        if (error != asio::error::operation_aborted && conn.open) {
+            on_connection_failed(side, error);
+        }
+        return;
+    }
+
+    flush(side);
+    if (phase_ == Phase::closing) {
+        if (conn.output.idle()) {
+            close_connection(side);
+        }
+        return;
+    }
+    resume_reading(Side::device);
+    resume_reading(Side::broker);
+}
+
+// Closing ------------------------------------------------------------------
+
+void Session::on_connection_failed(Side side, const boost::system::error_code& error) {
+    if (phase_ >= Phase::closing) {
+        close_connection(side);
+        return;
+    }
+    spdlog::debug("{} {} connection ended: {}", log_prefix(), side == Side::device ? "device" : "broker",
+                  error.message());
+
+    if (side == Side::device) {
+        // Close the broker side at once, so that the broker publishes the
+        // will without waiting for its keep-alive to run out.
+        close_connection(Side::device);
+        end_session("connection_lost", std::nullopt);
+        return;
+    }
+    if (phase_ == Phase::awaiting_connack) {
+        auto event = make_event("connect");
+        event.decision = "deny";
+        event.reason = "broker_unreachable";
+        reject_connect(mqtt::return_code::server_unavailable, mqtt::reason::server_unavailable, std::move(event));
+        return;
+    }
+    end_session("broker_disconnect", std::nullopt);
+}
+
+// Records the disconnect, queues a 5.0 DISCONNECT to the device when a
+// reason code is given, and closes each side once its output is written.
+// A second call does nothing.
+void Session::end_session(std::string_view reason, std::optional<std::uint8_t> reason_code_to_device) {
+    if (phase_ >= Phase::closing) {
+        return;
+    }
+    record_disconnect(reason);
+
+    if (reason_code_to_device && version_ == mqtt::ProtocolVersion::v5 && connack_sent_) {
+        mqtt::Disconnect disconnect;
+        disconnect.reason_code = *reason_code_to_device;
+        mqtt::encode(disconnect, version_, device_.output.pending());
+    }
+
+    phase_ = Phase::closing;
+    close_deadline_ = SteadyClock::now() + std::chrono::seconds(1);
+    arm_timer();
+    for (Side side : {Side::device, Side::broker}) {
+        if (connection(side).output.idle()) {
+            close_connection(side);
+        } else {
+            flush(side);
+        }
+    }
+    finish_if_closed();
+}
+
+void Session::close_connection(Side side) {
+    Connection& conn = connection(side);
+    if (!conn.open) {
+        return;
+    }
+    conn.open = false;
+    boost::system::error_code ignored;
+    conn.socket.shutdown(tcp::socket::shutdown_both, ignored);
+    conn.socket.close(ignored);
+    conn.output.clear();
+    finish_if_closed();
+}
+
+void Session::finish_if_closed() {
+    if (device_.open || broker_.open || phase_ != Phase::closing) {
+        return;
+    }
+    phase_ = Phase::closed;
+    timer_.cancel();
+    spdlog::debug("{} closed", log_prefix());
+}
+
+void Session::shut_down() {
+    if (phase_ >= Phase::closing) {
+        return;
+    }
+    end_session("shutdown", std::uint8_t{0x8B});  // Server shutting down
+}
+
+}  // namespace gatewarden::proxy

@@ -1,0 +1,196 @@
+#pragma once
+// One device connection and its own connection to the broker.
+//
+// Lifetime: owned by shared_ptrs held in its pending handlers; it ends when
+// both sockets are closed and the last handler has run. Thread safety: none
+// needed, because every member function runs on the thread of the
+// io_context that owns both sockets; the daemon reaches a session only by
+// posting to that context (shut_down, apply_state).
+//
+// Data path: each side's bytes are read into a FrameReader, cut into whole
+// frames, decided frame by frame, and what passes is appended to the
+// opposite side's OutputBuffer; one write per side carries each batch.
+// Reading from a side pauses while an output buffer is above kHighWater
+// and resumes when a write completes, so a slow side slows its peer.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/intrusive/list_hook.hpp>
+
+#include "agent/audit/event.hpp"
+#include "agent/identity/authenticator.hpp"
+#include "agent/mqtt/codec.hpp"
+#include "agent/policy/device_rules.hpp"
+#include "agent/proxy/frame_reader.hpp"
+#include "agent/proxy/inflight.hpp"
+#include "agent/proxy/output_buffer.hpp"
+#include "agent/proxy/services.hpp"
+#include "agent/proxy/subscribe_merge.hpp"
+#include "agent/proxy/topic_alias_table.hpp"
+
+namespace gatewarden::proxy {
+
+// Hook of the per-thread list of live sessions (see SessionRegistry); unlinks
+// itself when the session is destroyed.
+using SessionListHook =
+    boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+
+class Session : public std::enable_shared_from_this<Session>, public SessionListHook {
+public:
+    using tcp = boost::asio::ip::tcp;
+    using SteadyClock = std::chrono::steady_clock;
+
+    // `services` must outlive the session; `device_socket` belongs to the
+    // io_context the session will live on.
+    Session(SessionServices& services, tcp::socket device_socket, std::uint64_t number);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void start();
+
+    // The daemon is stopping: 5.0 devices get DISCONNECT 0x8B (Server
+    // shutting down), then both sides close.
+    void shut_down();
+
+    // A new inventory and policies are in force: ends the session when the
+    // device or its owner is no longer active, and otherwise rebinds the
+    // device's rules so that policy changes apply to the next packet.
+    void apply_state(const GatewayState& state);
+
+private:
+    enum class Side : std::uint8_t { device, broker };
+    enum class Phase : std::uint8_t {
+        awaiting_connect,   // nothing admitted yet
+        connecting_broker,  // admitted; opening the broker connection
+        awaiting_connack,   // CONNECT forwarded; device input held until CONNACK
+        established,
+        closing,            // flushing what is queued, then closing each side
+        closed,
+    };
+
+    struct Connection {
+        Connection(tcp::socket socket_in, std::size_t chunk) : socket(std::move(socket_in)), reader(chunk) {}
+        tcp::socket socket;
+        FrameReader reader;
+        OutputBuffer output;
+        bool open = false;
+        bool read_pending = false;  // a wait or a posted pump is outstanding
+    };
+
+    // session.cpp: reading, writing, backpressure and closing.
+    Connection& connection(Side side) { return side == Side::device ? device_ : broker_; }
+    void pump(Side side);
+    void wait_readable(Side side);
+    void resume_reading(Side side);
+    bool may_process(Side side) const;
+    bool may_read(Side side) const;
+    void process_frames(Side side);
+    void handle_frame(Side side, const mqtt::FrameHeader& header, std::span<const std::uint8_t> frame);
+    void handle_oversized_frame(Side side, std::size_t frame_size);
+    std::size_t max_frame_size(Side side) const;
+    void flush(Side side);
+    void on_written(Side side, const boost::system::error_code& error);
+    void on_connection_failed(Side side, const boost::system::error_code& error);
+    void end_session(std::string_view reason, std::optional<std::uint8_t> reason_code_to_device);
+    void close_connection(Side side);
+    void finish_if_closed();
+    void send_to_device(std::span<const std::uint8_t> frame) { device_.output.append(frame); }
+    void send_to_broker(std::span<const std::uint8_t> frame) { broker_.output.append(frame); }
+
+    // session_connect.cpp: CONNECT, admission, the broker connection, CONNACK.
+    void handle_first_frame(const mqtt::FrameHeader& header, std::span<const std::uint8_t> frame);
+    bool reject_unsupported_version(std::span<const std::uint8_t> frame, std::size_t header_size);
+    void remember_identity(const identity::Admission& admission, const mqtt::Connect& connect);
+    void reject_admission(const identity::Admission& admission);
+    void reject_connect(std::uint8_t v311_code, std::uint8_t v5_code, audit::Event event);
+    void reject_malformed_connect(const Error& error);
+    bool bind_rules(const GatewayState& state);
+    bool will_allowed(const mqtt::Connect& connect);
+    void connect_broker();
+    void on_broker_connected(const boost::system::error_code& error);
+    void forward_connect();
+    void handle_connack(std::span<const std::uint8_t> frame);
+
+    // session_device.cpp: packets from the device.
+    void handle_device_frame(const mqtt::FrameHeader& header, std::span<const std::uint8_t> frame);
+    void handle_device_publish(std::span<const std::uint8_t> frame);
+    void deny_device_publish(const mqtt::Publish& publish, const policy::Decision& decision);
+    void handle_device_pubrel(std::span<const std::uint8_t> frame);
+    void handle_device_subscribe(std::span<const std::uint8_t> frame);
+    void handle_device_disconnect(std::span<const std::uint8_t> frame);
+    void reject_device_packet(const Error& error);
+
+    // session_broker.cpp: packets from the broker.
+    void handle_broker_frame(const mqtt::FrameHeader& header, std::span<const std::uint8_t> frame);
+    void handle_broker_publish(std::span<const std::uint8_t> frame);
+    void handle_broker_pubrel(std::span<const std::uint8_t> frame);
+    void handle_broker_suback(std::span<const std::uint8_t> frame);
+    void handle_broker_pingresp(std::span<const std::uint8_t> frame);
+    void handle_broker_disconnect(std::span<const std::uint8_t> frame);
+    void fail_broker(std::string_view what);
+
+    // session_timer.cpp: connect timeout, credential deadline, keepalive duty.
+    void arm_timer();
+    void on_timer();
+    void start_keepalive(std::uint16_t keep_alive_seconds);
+    void keep_broker_alive(SteadyClock::time_point now);
+    void expire_credential();
+
+    // session_events.cpp: access events, summaries and log lines.
+    audit::Event make_event(std::string type) const;
+    void record(audit::Event event);
+    void record_disconnect(std::string_view reason);
+    void record_malformed(std::string_view error_text, std::uint8_t code);
+    void count_allowed(std::string_view kind, std::string_view topic);
+    bool record_each_publish() const;
+    std::string log_prefix() const;
+
+    SessionServices& services_;
+    std::uint64_t number_;
+    Connection device_;
+    Connection broker_;
+    boost::asio::steady_timer timer_;
+    Phase phase_ = Phase::awaiting_connect;
+    mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v311;
+    bool connack_sent_ = false;
+    bool disconnect_recorded_ = false;
+
+    // Who the device is, from its admission; empty before.
+    std::string peer_;
+    std::string device_id_;
+    std::string owner_id_;
+    std::string client_id_;
+    std::string policy_name_;
+    std::optional<audit::CredentialRef> credential_;
+    std::shared_ptr<const policy::DeviceRules> rules_;
+    std::unique_ptr<mqtt::Connect> pending_connect_;  // between admission and forwarding
+    std::uint16_t keep_alive_seconds_ = 0;             // from CONNECT, or the broker's Server Keep Alive
+
+    // Timers, all served by timer_.
+    SteadyClock::time_point connect_deadline_{};
+    SteadyClock::time_point credential_deadline_ = SteadyClock::time_point::max();
+    SteadyClock::time_point close_deadline_ = SteadyClock::time_point::max();
+    SteadyClock::time_point next_keepalive_check_ = SteadyClock::time_point::max();
+    SteadyClock::time_point timer_expiry_ = SteadyClock::time_point::max();
+    SteadyClock::duration keepalive_half_{};
+    SteadyClock::time_point last_broker_write_{};
+    bool device_active_ = false;  // a device packet arrived since the last write to the broker
+
+    TopicAliasTable aliases_;
+    PendingSubscribes pending_subscribes_;
+    WithheldFlows withheld_from_device_;  // QoS 2 PUBLISH ids from the device, answered here
+    WithheldFlows withheld_from_broker_;  // QoS 2 deliveries withheld from the device
+    PingOrigins ping_origins_;
+};
+
+}  // namespace gatewarden::proxy

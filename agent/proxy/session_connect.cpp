@@ -1,0 +1,308 @@
+// CONNECT from the device: admission, the broker connection, and the CONNACK.
+#include <boost/asio/connect.hpp>
+#include <spdlog/spdlog.h>
+
+#include "agent/proxy/session.hpp"
+
+namespace gatewarden::proxy {
+
+namespace {
+
+// CONNACK 3.1.1 with return code 0x01: the only answer a client of an
+// unknown protocol level can be expected to read.
+constexpr std::uint8_t kUnsupportedVersionConnack[] = {0x20, 0x02, 0x00,
+                                                       mqtt::return_code::unacceptable_protocol_version};
+
+std::optional<std::uint8_t> protocol_level(std::span<const std::uint8_t> frame, std::size_t header_size) {
+    if (frame.size() < header_size + 2) {
+        return std::nullopt;
+    }
+    const std::size_t name_length = (std::size_t{frame[header_size]} << 8) | frame[header_size + 1];
+    const std::size_t level_at = header_size + 2 + name_length;
+    if (level_at >= frame.size()) {
+        return std::nullopt;
+    }
+    return frame[level_at];
+}
+
+}  // namespace
+
+void Session::handle_first_frame(const mqtt::FrameHeader& header, std::span<const std::uint8_t> frame) {
+    if (header.type != mqtt::PacketType::connect) {
+        record_malformed("first packet is of type " + std::to_string(static_cast<int>(header.type)) +
+                             ", not CONNECT",
+                         mqtt::reason::protocol_error);
+        end_session("protocol_error", std::nullopt);
+        return;
+    }
+    if (reject_unsupported_version(frame, header.header_size)) {
+        return;
+    }
+
+    auto parsed = mqtt::parse_connect(frame);
+    if (!parsed) {
+        reject_malformed_connect(parsed.error());
+        return;
+    }
+    mqtt::Connect& connect = parsed.value();
+    version_ = connect.version;
+    client_id_ = connect.client_id;
+    keep_alive_seconds_ = connect.keep_alive;
+
+    if (!services_.events.healthy() && services_.config.audit.on_failure == config::OnFailure::deny) {
+        auto event = make_event("connect");
+        event.decision = "deny";
+        event.reason = "audit_unavailable";
+        reject_connect(mqtt::return_code::server_unavailable, mqtt::reason::server_unavailable, std::move(event));
+        return;
+    }
+
+    const auto state = services_.state.current();
+    const auto admission = services_.authenticator.admit(state->inventory, connect, Clock::now());
+    remember_identity(admission, connect);
+    if (!admission.admitted()) {
+        reject_admission(admission);
+        return;
+    }
+    if (!bind_rules(*state) || !will_allowed(connect)) {
+        return;
+    }
+
+    const auto remaining = admission.deadline - Clock::now();
+    credential_deadline_ = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(remaining);
+    pending_connect_ = std::make_unique<mqtt::Connect>(std::move(connect));
+    phase_ = Phase::connecting_broker;
+    connect_broker();
+}
+
+// Answers a protocol level other than 4 (3.1.1) or 5 (5.0) with return code
+// 0x01, as MQTT 3.1.1 section 3.1.2.2 asks; true when it did.
+bool Session::reject_unsupported_version(std::span<const std::uint8_t> frame, std::size_t header_size) {
+    const auto level = protocol_level(frame, header_size);
+    if (!level) {
+        return false;  // too short: parse_connect reports it as malformed
+    }
+    if (*level == static_cast<std::uint8_t>(mqtt::ProtocolVersion::v5)) {
+        version_ = mqtt::ProtocolVersion::v5;
+        return false;
+    }
+    if (*level == static_cast<std::uint8_t>(mqtt::ProtocolVersion::v311)) {
+        return false;
+    }
+
+    auto event = make_event("connect");
+    event.decision = "deny";
+    event.reason = "unsupported_protocol_version";
+    event.details = {{"protocol_level", *level}};
+    record(std::move(event));
+    send_to_device(kUnsupportedVersionConnack);
+    disconnect_recorded_ = true;
+    end_session("protocol_error", std::nullopt);
+    return true;
+}
+
+void Session::remember_identity(const identity::Admission& admission, const mqtt::Connect& connect) {
+    if (admission.device != nullptr) {
+        device_id_ = admission.device->id;
+        owner_id_ = admission.device->owner;
+    } else if (identity::is_valid_identifier(connect.client_id)) {
+        // The identity the device claimed, for the event of its rejection;
+        // anything that is not a plain identifier stays out of the log.
+        device_id_ = connect.client_id;
+    }
+    if (!identity::is_valid_identifier(client_id_)) {
+        client_id_.clear();
+    }
+    if (!admission.kid.empty() || !admission.jti.empty()) {
+        credential_ = audit::CredentialRef{"jwt", admission.kid, admission.jti, admission.exp};
+    }
+}
+
+void Session::reject_admission(const identity::Admission& admission) {
+    auto event = make_event("connect");
+    event.decision = "deny";
+    event.reason = admission.reason;
+
+    switch (admission.reject) {
+    case identity::RejectClass::not_authorized:
+        reject_connect(mqtt::return_code::not_authorized, mqtt::reason::not_authorized, std::move(event));
+        return;
+    case identity::RejectClass::identifier_rejected:
+        reject_connect(mqtt::return_code::identifier_rejected, mqtt::reason::client_identifier_not_valid,
+                       std::move(event));
+        return;
+    case identity::RejectClass::server_unavailable:
+        reject_connect(mqtt::return_code::server_unavailable, mqtt::reason::server_unavailable, std::move(event));
+        return;
+    case identity::RejectClass::bad_credentials:
+    case identity::RejectClass::none:
+        reject_connect(mqtt::return_code::bad_user_name_or_password, mqtt::reason::bad_user_name_or_password,
+                       std::move(event));
+        return;
+    }
+}
+
+// Sends the rejecting CONNACK, records `event`, and closes once it is written.
+void Session::reject_connect(std::uint8_t v311_code, std::uint8_t v5_code, audit::Event event) {
+    spdlog::debug("{} CONNECT rejected: {}", log_prefix(), event.reason);
+    const std::string reason = event.reason;
+    record(std::move(event));
+
+    mqtt::Connack connack;
+    connack.reason_code = version_ == mqtt::ProtocolVersion::v5 ? v5_code : v311_code;
+    mqtt::encode(connack, version_, device_.output.pending());
+
+    // The CONNACK says why; a disconnect event would only repeat it.
+    disconnect_recorded_ = true;
+    close_connection(Side::broker);
+    end_session(reason, std::nullopt);
+}
+
+// A CONNECT the codec rejects: 5.0 gets a CONNACK with the codec's reason
+// code (0x81 or 0x82), 3.1.1 has no code for it and is closed.
+void Session::reject_malformed_connect(const Error& error) {
+    record_malformed(error.message, static_cast<std::uint8_t>(error.code));
+    if (version_ == mqtt::ProtocolVersion::v5) {
+        mqtt::Connack connack;
+        connack.reason_code = static_cast<std::uint8_t>(error.code);
+        mqtt::encode(connack, version_, device_.output.pending());
+    }
+    end_session("malformed_packet", std::nullopt);
+}
+
+bool Session::bind_rules(const GatewayState& state) {
+    const identity::Device* device = state.inventory.find_device(device_id_);
+    if (device != nullptr && state.policies->contains(device->policy)) {
+        const policy::Variables variables{device_id_, client_id_, owner_id_, device->environment,
+                                          services_.config.gateway.id};
+        try {
+            rules_ = state.policies->bind(device->policy, variables);
+            policy_name_ = device->policy;
+            return true;
+        } catch (const std::exception& error) {
+            spdlog::error("{} binding policy \"{}\" failed: {}", log_prefix(), device->policy, error.what());
+        }
+    }
+
+    // The load-time check makes this unreachable unless binding itself failed.
+    auto event = make_event("connect");
+    event.decision = "deny";
+    event.reason = "policy_unavailable";
+    reject_connect(mqtt::return_code::server_unavailable, mqtt::reason::server_unavailable, std::move(event));
+    return false;
+}
+
+bool Session::will_allowed(const mqtt::Connect& connect) {
+    if (!connect.will) {
+        return true;
+    }
+    const auto decision = rules_->publish(connect.will->topic);
+    if (decision.allowed) {
+        return true;
+    }
+
+    auto event = make_event("connect");
+    event.decision = "deny";
+    event.reason = "will_denied";
+    event.topic = connect.will->topic;
+    event.rule = std::string(decision.rule);
+    reject_connect(mqtt::return_code::not_authorized, mqtt::reason::not_authorized, std::move(event));
+    return false;
+}
+
+// The broker connection ---------------------------------------------------------
+
+void Session::connect_broker() {
+    connect_deadline_ = SteadyClock::now() + services_.config.sessions.connect_timeout;
+    arm_timer();
+    boost::asio::async_connect(broker_.socket, services_.broker_endpoints,
+                               [self = shared_from_this()](const boost::system::error_code& error,
+                                                           const tcp::endpoint&) {
+                                   self->on_broker_connected(error);
+                               });
+}
+
+void Session::on_broker_connected(const boost::system::error_code& error) {
+    if (phase_ != Phase::connecting_broker) {
+        return;  // timed out or ended meanwhile
+    }
+    if (error) {
+        spdlog::warn("{} broker {} unreachable: {}", log_prefix(), services_.config.broker.to_string(),
+                     error.message());
+        auto event = make_event("connect");
+        event.decision = "deny";
+        event.reason = "broker_unreachable";
+        reject_connect(mqtt::return_code::server_unavailable, mqtt::reason::server_unavailable, std::move(event));
+        return;
+    }
+
+    boost::system::error_code ignored;
+    broker_.socket.set_option(tcp::no_delay(true), ignored);
+    broker_.socket.non_blocking(true, ignored);
+    broker_.open = true;
+    forward_connect();
+    phase_ = Phase::awaiting_connack;
+    flush(Side::broker);
+    resume_reading(Side::broker);
+}
+
+// The broker sees the device id as client id and username, and never the
+// device's credential. Topic Alias Maximum is removed so that the broker
+// never sends topic aliases, which gatewarden would otherwise have to
+// resolve before each delivery decision.
+void Session::forward_connect() {
+    mqtt::Connect& connect = *pending_connect_;
+    connect.username = device_id_;
+    connect.password.reset();
+    connect.properties.remove(mqtt::property::authentication_method);
+    connect.properties.remove(mqtt::property::authentication_data);
+    connect.properties.remove(mqtt::property::topic_alias_maximum);
+    mqtt::encode(connect, broker_.output.pending());
+    pending_connect_.reset();
+}
+
+void Session::handle_connack(std::span<const std::uint8_t> frame) {
+    if (static_cast<mqtt::PacketType>(frame[0] >> 4) != mqtt::PacketType::connack) {
+        fail_broker("a packet of type " + std::to_string(frame[0] >> 4) + " before CONNACK");
+        return;
+    }
+    const auto parsed = mqtt::parse_connack(frame, version_);
+    if (!parsed) {
+        fail_broker("an invalid CONNACK: " + parsed.error().message);
+        return;
+    }
+    const mqtt::Connack& connack = parsed.value();
+
+    // Relayed unchanged and at once: pump() flushes right after this frame.
+    send_to_device(frame);
+    connack_sent_ = true;
+
+    auto event = make_event("connect");
+    if (connack.reason_code != 0) {
+        event.decision = "deny";
+        event.reason = "broker_refused";
+        event.details = {{"reason_code", connack.reason_code}};
+        record(std::move(event));
+        disconnect_recorded_ = true;
+        end_session("broker_refused", std::nullopt);
+        return;
+    }
+    event.decision = "allow";
+    event.reason = "admitted";
+    record(std::move(event));
+    spdlog::debug("{} connected", log_prefix());
+
+    phase_ = Phase::established;
+    connect_deadline_ = SteadyClock::time_point::max();
+    if (version_ == mqtt::ProtocolVersion::v5) {
+        const auto alias_maximum = connack.properties.number(mqtt::property::topic_alias_maximum).value_or(0);
+        aliases_.set_maximum(static_cast<std::uint16_t>(alias_maximum));
+        if (const auto server_keep_alive = connack.properties.number(mqtt::property::server_keep_alive)) {
+            keep_alive_seconds_ = static_cast<std::uint16_t>(*server_keep_alive);
+        }
+    }
+    start_keepalive(keep_alive_seconds_);
+    resume_reading(Side::device);
+}
+
+}  // namespace gatewarden::proxy

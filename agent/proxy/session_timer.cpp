@@ -1,0 +1,135 @@
+// One timer per session serves every deadline: CONNECT and broker connect
+// timeouts, the credential deadline, the keepalive duty and the bound on
+// closing. One timer instead of four keeps an idle session small.
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "agent/proxy/session.hpp"
+
+namespace gatewarden::proxy {
+
+void Session::arm_timer() {
+    SteadyClock::time_point next = SteadyClock::time_point::max();
+    switch (phase_) {
+    case Phase::awaiting_connect:
+    case Phase::connecting_broker:
+    case Phase::awaiting_connack:
+        next = std::min(connect_deadline_, credential_deadline_);
+        break;
+    case Phase::established:
+        next = std::min(credential_deadline_, next_keepalive_check_);
+        break;
+    case Phase::closing:
+        next = close_deadline_;
+        break;
+    case Phase::closed:
+        break;
+    }
+
+    if (next == timer_expiry_) {
+        return;
+    }
+    timer_expiry_ = next;
+    if (next == SteadyClock::time_point::max()) {
+        timer_.cancel();
+        return;
+    }
+    timer_.expires_at(next);  // cancels the wait in progress, if any
+    timer_.async_wait([self = shared_from_this(), next](const boost::system::error_code& error) {
+        if (error || self->timer_expiry_ != next) {
+            return;  // cancelled, or replaced by another deadline
+        }
+        self->timer_expiry_ = SteadyClock::time_point::max();
+        self->on_timer();
+    });
+}
+
+void Session::on_timer() {
+    const auto now = SteadyClock::now();
+    switch (phase_) {
+    case Phase::awaiting_connect:
+        if (now >= connect_deadline_) {
+            spdlog::debug("{} sent no CONNECT in time", log_prefix());
+            end_session("connect_timeout", std::nullopt);
+            return;
+        }
+        break;
+    case Phase::connecting_broker:
+    case Phase::awaiting_connack:
+        if (now >= connect_deadline_) {
+            spdlog::warn("{} broker {} did not answer in time", log_prefix(),
+                         services_.config.broker.to_string());
+            auto event = make_event("connect");
+            event.decision = "deny";
+            event.reason = "broker_unreachable";
+            reject_connect(mqtt::return_code::server_unavailable, mqtt::reason::server_unavailable,
+                           std::move(event));
+            return;
+        }
+        if (now >= credential_deadline_) {
+            expire_credential();
+            return;
+        }
+        break;
+    case Phase::established:
+        if (now >= credential_deadline_) {
+            expire_credential();
+            return;
+        }
+        if (now >= next_keepalive_check_) {
+            keep_broker_alive(now);
+            flush(Side::broker);
+        }
+        break;
+    case Phase::closing:
+        if (now >= close_deadline_) {
+            // A side that does not take its last bytes within the bound is cut.
+            close_connection(Side::device);
+            close_connection(Side::broker);
+            return;
+        }
+        break;
+    case Phase::closed:
+        return;
+    }
+    arm_timer();
+}
+
+void Session::start_keepalive(std::uint16_t keep_alive_seconds) {
+    if (keep_alive_seconds == 0) {
+        next_keepalive_check_ = SteadyClock::time_point::max();
+    } else {
+        keepalive_half_ = std::chrono::milliseconds(keep_alive_seconds * 500);
+        next_keepalive_check_ = SteadyClock::now() + keepalive_half_;
+    }
+    arm_timer();
+}
+
+// While gatewarden withholds a device's packets the broker may hear nothing
+// and end the session by its keep-alive; a PINGREQ of gatewarden's own keeps
+// it open. Its PINGRESP is absorbed (see handle_broker_pingresp).
+void Session::keep_broker_alive(SteadyClock::time_point now) {
+    const auto silent_since = last_broker_write_;
+    if (now - silent_since >= keepalive_half_ && device_active_ && broker_.output.idle()) {
+        mqtt::encode_pingreq(broker_.output.pending());
+        ping_origins_.push(true);
+        spdlog::trace("{} PINGREQ sent to keep the broker side alive", log_prefix());
+    }
+    next_keepalive_check_ = silent_since + keepalive_half_;
+    if (next_keepalive_check_ <= now) {
+        next_keepalive_check_ = now + keepalive_half_;
+    }
+}
+
+// The credential's deadline (exp plus the clock leeway) has passed: no
+// session outlives its credential.
+void Session::expire_credential() {
+    spdlog::debug("{} credential expired", log_prefix());
+    auto event = make_event("credential_expired");
+    event.reason = "credential_expired";
+    record(std::move(event));
+    end_session("credential_expired", mqtt::reason::maximum_connect_time);
+}
+
+}  // namespace gatewarden::proxy

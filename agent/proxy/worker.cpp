@@ -1,0 +1,53 @@
+#include "agent/proxy/worker.hpp"
+
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+namespace gatewarden::proxy {
+
+Worker::Worker() : work_(boost::asio::make_work_guard(context_)) {}
+
+Worker::~Worker() { stop(); }
+
+void Worker::start_thread() {
+    thread_ = std::thread([this] {
+        try {
+            context_.run();
+        } catch (const std::exception& error) {
+            // Session code reports failures as results; reaching this is a bug.
+            spdlog::critical("proxy: network thread stopped by an exception: {}", error.what());
+            std::terminate();
+        }
+    });
+}
+
+void Worker::release_work() { work_.reset(); }
+
+void Worker::stop() {
+    work_.reset();
+    context_.stop();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void Worker::adopt(const std::shared_ptr<Session>& session) {
+    sessions_.push_back(*session);
+    session->start();
+}
+
+void Worker::for_each_session(const std::function<void(Session&)>& visit) {
+    // Hold every session while visiting, because a visit may end one.
+    std::vector<std::shared_ptr<Session>> live;
+    for (Session& session : sessions_) {
+        if (auto held = session.weak_from_this().lock()) {
+            live.push_back(std::move(held));
+        }
+    }
+    for (const auto& session : live) {
+        visit(*session);
+    }
+}
+
+}  // namespace gatewarden::proxy
