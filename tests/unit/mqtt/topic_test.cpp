@@ -125,3 +125,26 @@ TEST_CASE("shared subscription filter split") {
     CHECK(shared_subscription_filter("$share/group/#") == "#");
     CHECK(shared_subscription_filter("a/b") == "a/b");
 }
+
+TEST_CASE("topic name checks every position") {
+    // Long names are checked eight bytes at a time; put each fault inside a
+    // block, across a block boundary and in the tail.
+    const std::string base = "plant/line-1/sensors/temperature";  // 32 bytes
+    for (std::size_t position : {0u, 5u, 7u, 8u, 15u, 31u}) {
+        CAPTURE(position);
+        for (const char fault : {'+', '#', '\0'}) {
+            std::string topic = base;
+            topic[position] = fault;
+            CHECK(validate_topic_name(topic).error().code == 0x81);
+        }
+        std::string high_byte = base;
+        high_byte[position] = '\xFF';
+        CHECK(validate_topic_name(high_byte).error().code == 0x81);
+        CHECK(validate_utf8(high_byte).error().code == 0x81);
+    }
+    CHECK(validate_topic_name(base));
+    CHECK(validate_topic_name(base + "/x+").error().code == 0x81);
+    CHECK(validate_topic_name("plant/l\xC3\xA9/a/b/c/d"));                        // U+00E9 across bytes 7 and 8
+    CHECK(validate_topic_name("plant/l\xED\xA0\x80/a/b/c").error().code == 0x81);  // surrogate across a boundary
+    CHECK(validate_utf8(base + "+#"));                                              // wildcards are valid UTF-8
+}
