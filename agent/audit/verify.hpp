@@ -1,0 +1,65 @@
+#pragma once
+// Verification of a log folder: the hash chain, the sequence numbers and the
+// seal signatures, with the first sequence number that is wrong and how.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "platform/crypto.hpp"
+#include "platform/result.hpp"
+
+namespace gatewarden::audit {
+
+enum class FindingKind {
+    edited,     // a line's hash differs from the next prev, or from the seal that covers it
+    removed,    // sequence numbers are missing
+    reordered,  // a sequence number comes after a higher one
+    bad_seal,   // a seal's signature, key id or covered line is wrong
+    malformed,  // not JSON, or a required field is missing or of the wrong type
+};
+
+std::string_view to_string(FindingKind kind);
+
+struct Finding {
+    FindingKind kind = FindingKind::malformed;
+    std::uint64_t seq = 0;    // the first sequence number that this finding makes wrong
+    std::string segment;      // file name of the segment holding the line
+    std::uint64_t line = 0;   // 1-based line number in that segment
+    std::string message;
+};
+
+struct VerifyReport {
+    std::uint64_t segments = 0;
+    std::uint64_t lines = 0;  // whole lines, seals included
+    std::uint64_t seals = 0;  // seals with a valid signature over the line they name
+    std::uint64_t last_sealed_seq = 0;
+    std::uint64_t unsealed = 0;  // events after the line that the last valid seal covers
+    // Bytes after the last newline of the newest segment: a write in progress,
+    // or one that a crash cut short. Not a failure, because the writer cuts
+    // them at its next start and records that it did.
+    std::uint64_t incomplete_tail_bytes = 0;
+    std::vector<Finding> findings;  // at most kMaxFindings, in the order found
+    std::uint64_t findings_not_listed = 0;
+
+    static constexpr std::size_t kMaxFindings = 1000;
+
+    bool whole() const noexcept { return findings.empty() && findings_not_listed == 0; }
+    std::optional<std::uint64_t> first_wrong_seq() const;
+};
+
+// Walks every segment of `dir` in order. Fails (rather than reporting) when
+// the folder or a segment cannot be read, or holds no segment at all.
+Result<VerifyReport> verify_log(const std::filesystem::path& dir, const crypto::PublicKey& key);
+
+// One human line per finding, then a summary line.
+void print_report_text(std::ostream& out, const VerifyReport& report);
+nlohmann::json report_to_json(const VerifyReport& report);
+
+}  // namespace gatewarden::audit

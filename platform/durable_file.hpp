@@ -1,0 +1,63 @@
+#pragma once
+// An append-only file for logs that must survive a crash: whole-buffer writes,
+// fdatasync on request, and a failure state that never clears.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "platform/result.hpp"
+
+namespace gatewarden {
+
+// Not thread safe: one owner writes, syncs and closes. After the first failed
+// write or sync every later call fails with that first error, because after a
+// failed fsync the kernel may have dropped dirty pages and nothing written
+// since can be trusted to reach the disk (the "fsyncgate" lesson).
+class DurableFile {
+public:
+    DurableFile() = default;
+    ~DurableFile();
+    DurableFile(DurableFile&& other) noexcept;
+    DurableFile& operator=(DurableFile&& other) noexcept;
+    DurableFile(const DurableFile&) = delete;
+    DurableFile& operator=(const DurableFile&) = delete;
+
+    // Opens `path` for appending, creating it (mode 0640) when missing. A
+    // newly created file has its folder synced, so that its name survives a crash.
+    static Result<DurableFile> open_append(const std::filesystem::path& path);
+
+    // Writes all of `bytes` at the end, retrying short writes and EINTR.
+    Status append(std::string_view bytes);
+    // Flushes the file's data to the device (fdatasync).
+    Status sync();
+
+    bool is_open() const noexcept { return fd_ >= 0; }
+    bool failed() const noexcept { return failed_; }
+    // Bytes in the file: its size at open plus every successful append.
+    std::uint64_t size() const noexcept { return size_; }
+    const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+    DurableFile(int fd, std::filesystem::path path, std::uint64_t size);
+    Status fail(std::string message);
+    void close() noexcept;
+
+    int fd_ = -1;
+    std::filesystem::path path_;
+    std::uint64_t size_ = 0;
+    bool failed_ = false;
+    Error first_error_;
+};
+
+// Syncs a folder (fsync on its descriptor), so that created, renamed or
+// removed names in it survive a crash.
+Status sync_directory(const std::filesystem::path& dir);
+
+// Replaces `path` with `contents` atomically: a temporary file in the same
+// folder, synced, renamed over `path`, then the folder synced.
+Status write_file_atomically(const std::filesystem::path& path, std::string_view contents,
+                             unsigned mode = 0644);
+
+}  // namespace gatewarden
