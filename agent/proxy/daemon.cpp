@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/audit/log_writer.hpp"
+#include "agent/audit/summary.hpp"
 #include "agent/identity/replay_cache.hpp"
 #include "agent/proxy/daemon_control.hpp"
 #include "agent/proxy/signing_key.hpp"
@@ -61,7 +62,10 @@ int run_daemon(const config::Config& config) {
 
     StateHolder state(initial_state);
     boost::asio::io_context main_context{1};
-    SessionServices services{config, state, authenticator, log, nullptr, {}};
+    audit::TrafficSummary summary(log);
+    auto summary_flusher = std::make_unique<audit::SummaryFlusher>(summary, config.audit.summary_interval);
+    const bool count_allowed = config.audit.publish_events == config::PublishEvents::summary;
+    SessionServices services{config, state, authenticator, log, count_allowed ? &summary : nullptr, {}};
     services.broker_endpoints = resolve_endpoint(main_context, config.broker, "broker");
 
     DaemonControl control(main_context, services, log, thread_count(config));
@@ -72,6 +76,7 @@ int run_daemon(const config::Config& config) {
     main_context.run();
 
     control.stop_workers();
+    summary_flusher.reset();  // records the last interval's summaries
     log.stop();
     spdlog::info("proxy: stopped; event log sealed");
     return 0;

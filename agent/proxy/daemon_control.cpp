@@ -89,8 +89,8 @@ void DaemonControl::reload() {
 
     services_.state.replace(next);
     for (auto& worker : workers_) {
-        asio::post(worker->context(), [worker = worker.get(), next] {
-            worker->for_each_session([&](Session& session) { session.apply_state(*next); });
+        asio::post(worker->context(), [worker = worker.get(), next, previous] {
+            worker->for_each_session([&](Session& session) { session.apply_state(*next, *previous); });
         });
     }
 

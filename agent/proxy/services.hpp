@@ -14,7 +14,7 @@
 #include "agent/proxy/gateway_state.hpp"
 
 namespace gatewarden::audit {
-class Summary;
+class TrafficSummary;
 }
 
 namespace gatewarden::proxy {
@@ -29,7 +29,7 @@ struct SessionServices {
     audit::EventSink& events;
     // Counts allowed publishes and deliveries when audit.publish_events is
     // "summary"; null when every one is recorded as an event.
-    audit::Summary* summary = nullptr;
+    audit::TrafficSummary* summary = nullptr;
     std::vector<boost::asio::ip::tcp::endpoint> broker_endpoints;
 
     std::atomic<std::size_t> live_sessions{0};

@@ -64,8 +64,9 @@ public:
 
     // A new inventory and policies are in force: ends the session when the
     // device or its owner is no longer active, and otherwise rebinds the
-    // device's rules so that policy changes apply to the next packet.
-    void apply_state(const GatewayState& state);
+    // device's rules when its policy or variables changed, so that policy
+    // changes apply to the next packet.
+    void apply_state(const GatewayState& next, const GatewayState& previous);
 
 private:
     enum class Side : std::uint8_t { device, broker };
@@ -151,7 +152,7 @@ private:
     void record(audit::Event event);
     void record_disconnect(std::string_view reason);
     void record_malformed(std::string_view error_text, std::uint8_t code);
-    void count_allowed(std::string_view kind, std::string_view topic);
+    void count_allowed(const mqtt::Publish& publish, Side side);
     bool record_each_publish() const;
     std::string log_prefix() const;
 

@@ -63,7 +63,7 @@ void Session::handle_broker_publish(std::span<const std::uint8_t> frame) {
             event.rule = std::string(decision.rule);
             record(std::move(event));
         } else {
-            count_allowed("delivery", publish.topic);
+            count_allowed(publish, Side::broker);
         }
         return;
     }

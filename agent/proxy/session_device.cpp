@@ -123,7 +123,7 @@ void Session::handle_device_publish(std::span<const std::uint8_t> frame) {
         event.rule = std::string(decision.rule);
         record(std::move(event));
     } else {
-        count_allowed("publish", publish.topic);
+        count_allowed(publish, Side::device);
     }
 }
 

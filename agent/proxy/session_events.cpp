@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "agent/audit/summary.hpp"
 #include "agent/proxy/session.hpp"
 
 namespace gatewarden::proxy {
@@ -46,12 +47,18 @@ bool Session::record_each_publish() const {
     return services_.config.audit.publish_events == config::PublishEvents::all;
 }
 
-void Session::count_allowed(std::string_view kind, std::string_view topic) {
-    // TODO: count into the per-device, per-topic summary once
-    // agent/audit/summary.hpp exists; until then allowed traffic in
-    // "summary" mode is not recorded.
-    (void)kind;
-    (void)topic;
+// Allowed traffic in "summary" mode: counted per device and topic, and
+// recorded as one event per interval by the summary's flusher.
+void Session::count_allowed(const mqtt::Publish& publish, Side side) {
+    if (services_.summary == nullptr) {
+        return;
+    }
+    const audit::TrafficSource source{device_id_, owner_id_, client_id_};
+    if (side == Side::device) {
+        services_.summary->add_publish(source, publish.topic, publish.payload.size());
+    } else {
+        services_.summary->add_delivery(source, publish.topic, publish.payload.size());
+    }
 }
 
 std::string Session::log_prefix() const {

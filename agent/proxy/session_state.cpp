@@ -9,7 +9,7 @@ namespace {
 constexpr std::uint8_t kAdministrativeAction = 0x98;
 }
 
-void Session::apply_state(const GatewayState& state) {
+void Session::apply_state(const GatewayState& state, const GatewayState& previous) {
     if (phase_ != Phase::established && phase_ != Phase::awaiting_connack) {
         return;  // not admitted yet (admission reads the new state) or ending
     }
@@ -18,6 +18,7 @@ void Session::apply_state(const GatewayState& state) {
     const identity::Owner* owner = device ? state.inventory.find_owner(device->owner) : nullptr;
     const bool device_active = device != nullptr && device->status == identity::DeviceStatus::active;
     const bool owner_active = owner != nullptr && owner->status == identity::OwnerStatus::active;
+    const bool owner_changed = device != nullptr && device->owner != owner_id_;
     if (device != nullptr) {
         owner_id_ = device->owner;
     }
@@ -27,7 +28,14 @@ void Session::apply_state(const GatewayState& state) {
         return;
     }
 
-    // Rebind so that a changed policy applies to the next packet.
+    const auto& policy_json = state.inventory.policies[device->policy];
+    const bool policy_changed = device->policy != policy_name_ ||
+                                !previous.inventory.policies.contains(device->policy) ||
+                                previous.inventory.policies[device->policy] != policy_json;
+    if (!policy_changed && !owner_changed) {
+        return;  // the bound rules are still exact; rebinding costs time on large reloads
+    }
+
     const policy::Variables variables{device_id_, client_id_, owner_id_, device->environment,
                                       services_.config.gateway.id};
     try {
