@@ -1,7 +1,7 @@
 #pragma once
 // The input buffer of one side of a session: bytes read from a socket, cut
 // into whole MQTT frames. Storage is allocated when bytes arrive and freed
-// once every buffered byte has been consumed, so an idle connection holds no
+// once every buffered byte has been consumed, so an idle connection keeps no
 // buffer at all. Not thread safe: owned by one session.
 
 #include <cstddef>

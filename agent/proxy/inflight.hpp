@@ -1,5 +1,5 @@
 #pragma once
-// Small per-session bookkeeping of flows that gatewarden answers itself.
+// Per-session bookkeeping of the flows that gatewarden completes itself.
 // Not thread safe: owned by one session. Empty sets allocate nothing, so an
 // idle session pays only their fixed size.
 
@@ -10,8 +10,8 @@
 namespace gatewarden::proxy {
 
 // Packet identifiers of QoS 2 flows that gatewarden withheld and acknowledged
-// with PUBREC itself; the matching PUBREL is answered with PUBCOMP here and
-// never forwarded.
+// with PUBREC itself. gatewarden replies to the matching PUBREL with PUBCOMP
+// and never forwards it.
 class WithheldFlows {
 public:
     void add(std::uint16_t packet_id);
@@ -26,8 +26,8 @@ private:
 
 // Who sent each PINGREQ still waiting for its PINGRESP, oldest first:
 // the device (its PINGRESP is forwarded) or gatewarden itself (absorbed).
-// Holds up to 64 entries; beyond that the oldest is forgotten, which a
-// conforming broker never causes because it answers every PINGREQ.
+// Keeps up to 64 entries, and beyond that forgets the oldest. A conforming
+// broker never causes that, because it responds to every PINGREQ.
 class PingOrigins {
 public:
     void push(bool from_gatewarden);

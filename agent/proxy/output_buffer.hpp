@@ -1,8 +1,8 @@
 #pragma once
 // The bytes waiting to be written to one side of a session. Frames are
-// appended to `pending` while one write of `writing` is in flight; when it
-// completes the two swap, so every batch goes out in a single write no matter
-// how many packets it holds. Not thread safe: owned by one session.
+// appended to `pending` while one write of `writing` is in flight. When it
+// completes the two swap, so every batch goes out in a single write however
+// many packets it contains. Not thread safe: owned by one session.
 
 #include <cstddef>
 #include <cstdint>
@@ -23,7 +23,7 @@ public:
     bool start_write();
     const std::vector<std::uint8_t>& writing() const { return writing_; }
     // Ends the write in flight. Frees both vectors when nothing is pending, so
-    // an idle connection holds no buffer.
+    // an idle connection keeps no buffer.
     void finish_write();
 
     bool write_in_flight() const { return write_in_flight_; }

@@ -19,9 +19,9 @@ class TrafficSummary;
 
 namespace gatewarden::proxy {
 
-// Thread safety: `config` and `broker_endpoints` are read only; the state
-// holder, the authenticator, the event sink and the summary are thread safe;
-// the counters are atomic.
+// Thread safety: `config` and `broker_endpoints` are read only. The state
+// holder, the authenticator, the event sink and the summary are thread safe,
+// and the counters are atomic.
 struct SessionServices {
     const config::Config& config;
     StateHolder& state;

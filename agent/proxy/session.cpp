@@ -13,7 +13,7 @@ namespace {
 // Bytes offered to one read. Large reads batch many small packets, which is
 // what lets one write carry them all.
 constexpr std::size_t kReadChunk = 16 * 1024;
-// Reading from a side pauses while either of its output buffers holds more.
+// Reading from a side pauses while either of its output buffers contains more.
 constexpr std::size_t kHighWater = 256 * 1024;
 // Reads per turn before the session yields the thread to other sessions.
 constexpr int kReadsPerTurn = 8;

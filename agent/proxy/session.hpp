@@ -2,10 +2,10 @@
 // One device connection and its own connection to the broker.
 //
 // Lifetime: owned by shared_ptrs held in its pending handlers; it ends when
-// both sockets are closed and the last handler has run. Thread safety: none
-// needed, because every member function runs on the thread of the
-// io_context that owns both sockets; the daemon reaches a session only by
-// posting to that context (shut_down, apply_state).
+// both sockets are closed and the last handler has run.
+// Thread safety: every member function runs on the thread of the io_context
+// that owns both sockets, so no locks are needed. The daemon reaches a
+// session only by posting to that context (shut_down, apply_state).
 //
 // Data path: each side's bytes are read into a FrameReader, cut into whole
 // frames, decided frame by frame, and what passes is appended to the
@@ -62,10 +62,10 @@ public:
     // shutting down), then both sides close.
     void shut_down();
 
-    // A new inventory and policies are in force: ends the session when the
-    // device or its owner is no longer active, and otherwise rebinds the
-    // device's rules when its policy or variables changed, so that policy
-    // changes apply to the next packet.
+    // Applies a new inventory and policies. Ends the session when the device
+    // or its owner is no longer active. Otherwise rebinds the device's rules
+    // when its policy or variables changed, so the next packet is decided by
+    // the new policy.
     void apply_state(const GatewayState& next, const GatewayState& previous);
 
 private:
@@ -166,7 +166,7 @@ private:
     bool connack_sent_ = false;
     bool disconnect_recorded_ = false;
 
-    // Who the device is, from its admission; empty before.
+    // The device's identity from its admission; empty before it.
     std::string peer_;
     std::string device_id_;
     std::string owner_id_;
@@ -189,7 +189,7 @@ private:
 
     TopicAliasTable aliases_;
     PendingSubscribes pending_subscribes_;
-    WithheldFlows withheld_from_device_;  // QoS 2 PUBLISH ids from the device, answered here
+    WithheldFlows withheld_from_device_;  // denied QoS 2 PUBLISH ids from the device
     WithheldFlows withheld_from_broker_;  // QoS 2 deliveries withheld from the device
     PingOrigins ping_origins_;
 };

@@ -8,7 +8,7 @@ namespace gatewarden::proxy {
 
 namespace {
 
-// CONNACK 3.1.1 with return code 0x01: the only answer a client of an
+// CONNACK 3.1.1 with return code 0x01: the only reply that a client of an
 // unknown protocol level can be expected to read.
 constexpr std::uint8_t kUnsupportedVersionConnack[] = {0x20, 0x02, 0x00,
                                                        mqtt::return_code::unacceptable_protocol_version};
@@ -75,8 +75,8 @@ void Session::handle_first_frame(const mqtt::FrameHeader& header, std::span<cons
     connect_broker();
 }
 
-// Answers a protocol level other than 4 (3.1.1) or 5 (5.0) with return code
-// 0x01, as MQTT 3.1.1 section 3.1.2.2 asks; true when it did.
+// Rejects a protocol level other than 4 (3.1.1) or 5 (5.0) with return code
+// 0x01, as MQTT 3.1.1 section 3.1.2.2 requires. Returns true when it did.
 bool Session::reject_unsupported_version(std::span<const std::uint8_t> frame, std::size_t header_size) {
     const auto level = protocol_level(frame, header_size);
     if (!level) {
@@ -152,7 +152,7 @@ void Session::reject_connect(std::uint8_t v311_code, std::uint8_t v5_code, audit
     connack.reason_code = version_ == mqtt::ProtocolVersion::v5 ? v5_code : v311_code;
     mqtt::encode(connack, version_, device_.output.pending());
 
-    // The CONNACK says why; a disconnect event would only repeat it.
+    // The connect event already records why, so no disconnect event follows.
     disconnect_recorded_ = true;
     close_connection(Side::broker);
     end_session(reason, std::nullopt);
@@ -246,8 +246,8 @@ void Session::on_broker_connected(const boost::system::error_code& error) {
     resume_reading(Side::broker);
 }
 
-// The broker sees the device id as client id and username, and never the
-// device's credential. Topic Alias Maximum is removed so that the broker
+// The broker receives the device id as client id and username, and never
+// the device's credential. Topic Alias Maximum is removed so that the broker
 // never sends topic aliases, which gatewarden would otherwise have to
 // resolve before each delivery decision.
 void Session::forward_connect() {

@@ -58,7 +58,7 @@ void Session::on_timer() {
     case Phase::connecting_broker:
     case Phase::awaiting_connack:
         if (now >= connect_deadline_) {
-            spdlog::warn("{} broker {} did not answer in time", log_prefix(),
+            spdlog::warn("{} broker {} timed out before CONNACK", log_prefix(),
                          services_.config.broker.to_string());
             auto event = make_event("connect");
             event.decision = "deny";
@@ -106,9 +106,9 @@ void Session::start_keepalive(std::uint16_t keep_alive_seconds) {
     arm_timer();
 }
 
-// While gatewarden withholds a device's packets the broker may hear nothing
-// and end the session by its keep-alive; a PINGREQ of gatewarden's own keeps
-// it open. Its PINGRESP is absorbed (see handle_broker_pingresp).
+// While gatewarden withholds a device's packets, the broker may receive
+// nothing and end the session by its keep-alive. A PINGREQ of gatewarden's
+// own keeps it open, and its PINGRESP is absorbed (handle_broker_pingresp).
 void Session::keep_broker_alive(SteadyClock::time_point now) {
     const auto silent_since = last_broker_write_;
     if (now - silent_since >= keepalive_half_ && device_active_ && broker_.output.idle()) {
