@@ -11,6 +11,16 @@ namespace {
 // stays small while each write still carries thousands of lines.
 constexpr std::size_t kFlushSize = 1024 * 1024;
 
+// Overwrites `hex` (64 characters) in place: once per line, so no allocation.
+void write_hex(const crypto::Hash256& hash, std::string& hex) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    hex.resize(hash.size() * 2);
+    for (std::size_t i = 0; i < hash.size(); ++i) {
+        hex[2 * i] = kDigits[hash[i] >> 4];
+        hex[2 * i + 1] = kDigits[hash[i] & 0x0f];
+    }
+}
+
 void create_folder(const std::filesystem::path& dir) {
     std::error_code error;
     std::filesystem::create_directories(dir, error);
@@ -25,12 +35,13 @@ void create_folder(const std::filesystem::path& dir) {
 
 ChainAppender::ChainAppender(ChainAppenderOptions options)
     : options_(std::move(options)), encoder_(options_.gateway) {
+    buffer_.reserve(kFlushSize + 64 * 1024);
     create_folder(options_.dir);
     write_public_key();
 
     const ResumePoint resume = resume_chain(options_.dir);
     head_ = resume.head;
-    prev_hex_ = crypto::to_hex(head_.hash);
+    write_hex(head_.hash, prev_hex_);
     unsealed_events_ = head_.seq > 0 && !head_.last_is_seal;
     bytes_cut_at_open_ = resume.bytes_cut;
     open_segment(resume.segment_number);
@@ -72,11 +83,12 @@ void ChainAppender::end_line(std::size_t line_start) {
     // The line's hash covers its bytes without the newline.
     head_.hash = crypto::blake2b_256(std::string_view(buffer_).substr(line_start));
     head_.seq += 1;
-    prev_hex_ = crypto::to_hex(head_.hash);
+    write_hex(head_.hash, prev_hex_);
     buffer_.push_back('\n');
 }
 
-Status ChainAppender::flush_buffer() {
+Status ChainAppender::flush() {
+    if (failure_) return *failure_;
     if (buffer_.empty()) return Ok{};
     auto written = segment_.append(buffer_);
     buffer_.clear();
@@ -107,7 +119,7 @@ Status ChainAppender::append(std::span<const Event> events) {
         if (segment_full) {
             std::string line = buffer_.substr(line_start);
             buffer_.resize(line_start);
-            auto moved_on = flush_buffer();
+            auto moved_on = flush();
             if (moved_on) moved_on = rotate();
             if (!moved_on) return moved_on;
             buffer_ = std::move(line);
@@ -118,11 +130,11 @@ Status ChainAppender::append(std::span<const Event> events) {
         unsealed_events_ = true;
         head_.last_is_seal = false;
         if (buffer_.size() >= kFlushSize) {
-            auto flushed = flush_buffer();
+            auto flushed = flush();
             if (!flushed) return flushed;
         }
     }
-    return flush_buffer();
+    return Ok{};
 }
 
 Status ChainAppender::seal() {
@@ -131,7 +143,8 @@ Status ChainAppender::seal() {
 
     // The sync before the seal makes sure that no seal reaches the disk
     // ahead of the lines it covers.
-    auto synced = check(segment_.sync());
+    auto synced = flush();
+    if (synced) synced = check(segment_.sync());
     if (!synced) return synced;
 
     const SealRecord record =
@@ -140,7 +153,7 @@ Status ChainAppender::seal() {
     encoder_.append_seal(buffer_, record, std::chrono::system_clock::now(), head_.seq + 1,
                          prev_hex_);
     end_line(line_start);
-    auto written = flush_buffer();
+    auto written = flush();
     if (!written) return written;
 
     unsealed_events_ = false;
@@ -149,7 +162,8 @@ Status ChainAppender::seal() {
 }
 
 Status ChainAppender::sync() {
-    if (failure_) return *failure_;
+    auto flushed = flush();
+    if (!flushed) return flushed;
     return check(segment_.sync());
 }
 

@@ -37,9 +37,11 @@ public:
     // std::runtime_error naming the path and the fix when any of that fails.
     explicit ChainAppender(ChainAppenderOptions options);
 
-    // Appends the events as lines, with one write per segment touched (more
-    // only when the batch's bytes exceed an internal flush size).
+    // Encodes the events as lines into the write buffer. The buffer reaches
+    // the file at flush(), at a segment's end, or when it exceeds an internal
+    // flush size of 1 MiB; seal() and sync() flush first.
     Status append(std::span<const Event> events);
+    Status flush();
 
     // When events were appended since the last seal: syncs, appends a seal
     // record over the chain head, syncs again. Otherwise does nothing.
@@ -57,7 +59,6 @@ private:
     void open_segment(std::uint64_t number);
     void write_public_key();
     void end_line(std::size_t line_start);
-    Status flush_buffer();
     Status rotate();
     Status check(Status status);
 

@@ -2,9 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "agent/audit/chain_appender.hpp"
 
 namespace gatewarden::audit {
+namespace {
+
+// A batch is written once this many events are queued, or kBatchDelay after
+// its first event, whichever comes first.
+constexpr std::size_t kBatchSize = 1024;
+constexpr std::chrono::milliseconds kBatchDelay{2};
+
+}  // namespace
 
 LogWriter::LogWriter(LogWriterOptions options) : options_(std::move(options)) {
     ChainAppenderOptions appender_options;
@@ -26,6 +36,7 @@ LogWriter::~LogWriter() { stop(); }
 
 void LogWriter::record(Event event) {
     bool was_empty = false;
+    bool batch_ready = false;
     {
         std::lock_guard lock(mutex_);
         if (stopping_ || queue_.size() >= options_.queue_capacity) {
@@ -41,10 +52,13 @@ void LogWriter::record(Event event) {
             return;
         }
         was_empty = queue_.empty();
-        queue_.push_back(std::move(event));
+        queue_.push(std::move(event));
+        batch_ready = queue_.size() == kBatchSize;
     }
-    // Only the first event of a batch wakes the writer; the others join it.
-    if (was_empty) wake_.notify_one();
+    // The first event wakes an idle writer, which then waits up to
+    // kBatchDelay for a full batch; waking it for every event would cost a
+    // context switch per event when it shares a CPU with the network threads.
+    if (was_empty || batch_ready) wake_.notify_one();
 }
 
 bool LogWriter::healthy() const noexcept { return healthy_.load(std::memory_order_acquire); }
@@ -67,7 +81,7 @@ void LogWriter::stop() {
 void LogWriter::run() {
     using std::chrono::steady_clock;
     auto next_seal = steady_clock::now() + options_.seal_interval;
-    std::vector<Event> batch;
+    std::vector<EventChunk> batch;
 
     for (;;) {
         bool stop_requested = false;
@@ -75,13 +89,20 @@ void LogWriter::run() {
         {
             std::unique_lock lock(mutex_);
             wake_.wait_until(lock, next_seal, [&] { return !queue_.empty() || stopping_; });
-            batch.swap(queue_);
+            const auto batch_deadline = std::min(next_seal, steady_clock::now() + kBatchDelay);
+            wake_.wait_until(lock, batch_deadline,
+                             [&] { return queue_.size() >= kBatchSize || stopping_; });
+            queue_.take_all(batch);
             dropped = std::exchange(dropped_from_queue_, 0);
             stop_requested = stopping_;
         }
 
         write_batch(batch, dropped);
-        batch.clear();
+        for (EventChunk& chunk : batch) chunk.clear();
+        {
+            std::lock_guard lock(mutex_);
+            queue_.recycle(batch);
+        }
 
         if (stop_requested || steady_clock::now() >= next_seal) {
             seal();
@@ -91,7 +112,7 @@ void LogWriter::run() {
     }
 }
 
-void LogWriter::write_batch(std::vector<Event>& batch, std::uint64_t dropped_from_queue) {
+void LogWriter::write_batch(std::vector<EventChunk>& batch, std::uint64_t dropped_from_queue) {
     // Events lost to a full queue leave a hole in the record, so the next
     // batch says how many, where the chain shows when it happened.
     const bool report_dropped =
@@ -101,23 +122,32 @@ void LogWriter::write_batch(std::vector<Event>& batch, std::uint64_t dropped_fro
         lost.type = "events_lost";
         lost.reason = "queue_full";
         lost.details = {{"count", dropped_from_queue}};
-        batch.push_back(std::move(lost));
+        batch.emplace_back().push_back(std::move(lost));
     }
-    if (batch.empty()) return;
+
+    std::uint64_t recorded = 0;
+    for (const EventChunk& chunk : batch) recorded += chunk.size();
+    if (recorded == 0) return;
+    if (report_dropped) recorded -= 1;
 
     if (write_failed_.load(std::memory_order_relaxed)) {
-        events_lost_.fetch_add(batch.size(), std::memory_order_relaxed);
+        events_lost_.fetch_add(recorded, std::memory_order_relaxed);
         return;
     }
 
-    auto appended = appender_->append(batch);
+    // One write for the whole batch, unless it exceeds the appender's flush size.
+    Status appended = Ok{};
+    for (const EventChunk& chunk : batch) {
+        appended = appender_->append(chunk);
+        if (!appended) break;
+    }
+    if (appended) appended = appender_->flush();
     if (!appended) {
-        const std::size_t recorded = batch.size() - (report_dropped ? 1 : 0);
         events_lost_.fetch_add(recorded, std::memory_order_relaxed);
         note_failure(appended.error().message);
         return;
     }
-    events_written_.fetch_add(batch.size(), std::memory_order_relaxed);
+    events_written_.fetch_add(recorded + (report_dropped ? 1 : 0), std::memory_order_relaxed);
 }
 
 void LogWriter::seal() {

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent/audit/event_queue.hpp"
 #include "agent/audit/event_sink.hpp"
 #include "platform/crypto.hpp"
 
@@ -65,7 +66,7 @@ public:
 
 private:
     void run();
-    void write_batch(std::vector<Event>& batch, std::uint64_t dropped_from_queue);
+    void write_batch(std::vector<EventChunk>& batch, std::uint64_t dropped_from_queue);
     void seal();
     void note_failure(const std::string& message);
 
@@ -74,7 +75,7 @@ private:
 
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::vector<Event> queue_;             // guarded by mutex_
+    EventQueue queue_;                      // guarded by mutex_
     std::uint64_t dropped_from_queue_ = 0;  // guarded by mutex_: lost to a full queue
     bool stopping_ = false;                 // guarded by mutex_
     bool overflow_logged_ = false;          // guarded by mutex_
