@@ -43,13 +43,13 @@ struct MintOptions {
 };
 
 int fail(int status, const std::string& message) {
-    std::cerr << "gatewarden: " << message << "\n";
+    std::cerr << "gatewarden: error: " << message << "\n";
     return status;
 }
 
 // Writes `contents` to `path` with `mode`. Without `force` an existing file is
-// left alone (O_EXCL); with it the file is replaced and its mode reset, so that
-// a private key never inherits a looser mode from the file it overwrites.
+// left alone (O_EXCL). With it the file is replaced and its mode reset, so a
+// private key never inherits a looser mode from the file it overwrites.
 bool write_file(const std::string& path, const std::string& contents, mode_t mode, bool force,
                 std::string& error) {
     const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL);

@@ -3,10 +3,10 @@
 // JWT in the password. Thread safe; the replay cache it uses locks internally.
 //
 // Order of the checks, first failure wins. Until the signature is verified
-// the client is unauthenticated, so the checks before it depend only on what
-// the client sent and on whether the device and key id exist, and every
-// failure among them is answered alike (bad_credentials), except identifier
-// checks that compare the client's own fields:
+// the client is unauthenticated. The checks before it depend only on what the
+// client sent and on whether the device and key id exist, and all their
+// failures get the same class (bad_credentials). The exceptions are the
+// identifier checks, which compare only the client's own fields:
 //   1. username present                    missing_username     identifier_rejected
 //   2. client id equals the username       client_id_mismatch   identifier_rejected
 //   3. username is a device                unknown_device       bad_credentials

@@ -1,5 +1,5 @@
-// Strict parsing of the inventory JSON: every error names the entry
-// ("devices[2] (id \"cam-7\")") and the field, and says what to write instead.
+// Strict parsing of the inventory JSON. Every error names the entry
+// ("devices[2] (id \"cam-7\")") and the field, and suggests a valid value.
 
 #include <initializer_list>
 #include <map>

@@ -8,8 +8,8 @@
 // BLAKE2b-256 of device and jti, so a line has a fixed size and carries no
 // text from the network.
 //
-// NOTE: appends are written to the kernel but not fsynced (an fsync per
-// CONNECT would bound the connect rate by the disk), so the file survives a
+// NOTE: appends are written to the kernel but not fsynced, because an fsync
+// per CONNECT would bound the connect rate by the disk. The file survives a
 // restart of the process, but a power loss may drop the last appended entries.
 //
 // Thread safe: one mutex, held for a lookup and one append (and, rarely, a
@@ -41,9 +41,9 @@ public:
 
     // Records the jti of `device` until `expires_at` unless it is already
     // recorded and unexpired. Returns first_use when it was recorded and
-    // written to the file, replayed when it was already there, and an error
-    // (naming the file and the system error) when it could not be written: the
-    // jti is then not recorded and the caller must not accept the token.
+    // written to the file, and replayed when it was already there. Returns an
+    // error naming the file and the system error when it could not be
+    // written. The jti is then not recorded, and the caller must reject the token.
     Result<ReplayCheck> record(std::string_view device, std::string_view jti,
                                Clock::time_point expires_at, Clock::time_point now);
 

@@ -69,6 +69,7 @@ struct EnrolledDevice {
 }  // namespace
 
 TEST_CASE("openssl key signs admitted token") {
+    crypto::init_crypto();
     TempDir dir;
     openssl_key_pair(dir);
     EnrolledDevice enrolled(testing::read_text(dir / "device.pub"));
@@ -138,6 +139,7 @@ TEST_CASE("PyJWT token is admitted") {
 }
 
 TEST_CASE("minted token verifies with PyJWT") {
+    crypto::init_crypto();
     TempDir dir;
     openssl_key_pair(dir);
     auto secret = crypto::parse_private_key_pem(testing::read_text(dir / "device.key"));
