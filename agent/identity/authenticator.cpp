@@ -24,39 +24,49 @@ bool reject_token(Admission& admission, const Error& error) {
                   token_failure_reason(static_cast<TokenFailure>(error.code)));
 }
 
-// Steps 1 to 3: the client's own identifiers, then the device lookup.
-bool identity_rejected(Admission& admission, const Inventory& inventory, const mqtt::Connect& connect) {
+// Steps 1 and 2: fields the client sent, compared with each other only.
+bool identifier_rejected(Admission& admission, const mqtt::Connect& connect) {
     if (!connect.username || connect.username->empty()) {
         return reject(admission, RejectClass::identifier_rejected, "missing_username");
     }
     if (connect.client_id != *connect.username) {
         return reject(admission, RejectClass::identifier_rejected, "client_id_mismatch");
     }
-    admission.device = inventory.find_device(*connect.username);
-    if (admission.device == nullptr) {
-        return reject(admission, RejectClass::bad_credentials, "unknown_device");
-    }
     return false;
 }
 
-// Steps 4 to 8: the token's form, its key and its signature.
-bool signature_rejected(Admission& admission, const mqtt::Connect& connect, Clock::time_point now,
-                        DecodedJws& jws) {
+// A public key that no device holds, generated once per process.
+const crypto::PublicKey& decoy_key() {
+    static const crypto::PublicKey key = crypto::generate_ed25519().public_key;
+    return key;
+}
+
+// Steps 3 to 8: the device, the token's form, its key and its signature. The
+// signature is verified before any of these is decided, against a decoy key
+// when the device or key is unknown, so that the time taken does not reveal
+// which device ids and key ids exist.
+bool credential_rejected(Admission& admission, const Inventory& inventory, const mqtt::Connect& connect,
+                         Clock::time_point now, DecodedJws& jws) {
+    admission.device = inventory.find_device(*connect.username);
+    auto decoded = decode_jws(connect.password.value_or(""));
+    const DeviceKey* key = admission.device != nullptr && decoded
+                               ? admission.device->find_key(decoded.value().header.kid)
+                               : nullptr;
+    const bool signature_valid =
+        decoded && verify_jws_signature(decoded.value(), key != nullptr ? key->public_key : decoy_key());
+
+    if (admission.device == nullptr) return reject(admission, RejectClass::bad_credentials, "unknown_device");
     if (!connect.password) return reject(admission, RejectClass::bad_credentials, "missing_token");
-
-    auto decoded = decode_jws(*connect.password);
     if (!decoded) return reject_token(admission, decoded.error());
-    jws = std::move(decoded.value());
-    admission.kid = jws.header.kid;
+    admission.kid = decoded.value().header.kid;
 
-    const DeviceKey* key = admission.device->find_key(jws.header.kid);
     if (key == nullptr) return reject(admission, RejectClass::bad_credentials, "unknown_kid");
     if (key->not_after && now >= *key->not_after) {
         return reject(admission, RejectClass::bad_credentials, "key_expired");
     }
-    if (!verify_jws_signature(jws, key->public_key)) {
-        return reject(admission, RejectClass::bad_credentials, "bad_signature");
-    }
+    if (!signature_valid) return reject(admission, RejectClass::bad_credentials, "bad_signature");
+
+    jws = std::move(decoded.value());
     return false;
 }
 
@@ -94,10 +104,10 @@ Authenticator::Authenticator(AuthenticatorSettings settings, ReplayCache& replay
 Admission Authenticator::admit(const Inventory& inventory, const mqtt::Connect& connect,
                                Clock::time_point now) const {
     Admission admission;
-    if (identity_rejected(admission, inventory, connect)) return admission;
+    if (identifier_rejected(admission, connect)) return admission;
 
     DecodedJws jws;
-    if (signature_rejected(admission, connect, now, jws)) return admission;
+    if (credential_rejected(admission, inventory, connect, now, jws)) return admission;
 
     // Step 9: the claims, parsed only now that an enrolled key has signed them.
     auto claims = parse_claims(jws.payload);

@@ -25,6 +25,8 @@
 //  12. environment                         environment_mismatch              not_authorized
 //  13. jti not yet used                    jti_replayed                      bad_credentials
 //                                          replay_cache_unavailable          server_unavailable
+// The signature is verified before steps 3 to 8 are decided, against a decoy
+// key when the device or key id is unknown, so that their timing is alike too.
 // The jti is recorded last, so that only an admitted CONNECT consumes it and a
 // rejected one leaves no state behind.
 
