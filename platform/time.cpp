@@ -1,5 +1,6 @@
 #include "platform/time.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -25,8 +26,10 @@ Error invalid_time(std::string_view text) {
 
 Result<Milliseconds> parse_duration(std::string_view text) {
     const auto unit_at = text.find_first_not_of("0123456789");
+    // Without a unit, unit_at is npos: clamp it so that the pointer stays inside the text.
+    const auto digits_end = text.data() + std::min(unit_at, text.size());
     long long amount = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + unit_at, amount);
+    const auto [end, error] = std::from_chars(text.data(), digits_end, amount);
     const bool number_ok = unit_at != 0 && unit_at != std::string_view::npos &&
                            error == std::errc{} && end == text.data() + unit_at;
     const std::string_view unit = number_ok ? text.substr(unit_at) : std::string_view{};
