@@ -29,10 +29,20 @@ private:
     VariableValues values_;
 };
 
+// The codec rejects such topic names first. Checked again, because a `+` or
+// `#` level would match a `+` rule here. UTF-8 is left to the codec, because it
+// cannot change a decision.
+bool is_usable_topic_name(std::string_view topic) {
+    if (topic.empty()) return false;
+    // A plain loop: string_view::find_first_of calls memchr once per character.
+    for (const char c : topic) {
+        if (c == '+' || c == '#') return false;
+    }
+    return true;
+}
+
 Decision BoundRules::decide_topic(const ActionRules& rules, std::string_view topic) const {
-    // The codec rejects such topics first; checked again so that a wildcard
-    // can never be taken for a literal level here.
-    if (topic.empty() || !mqtt::validate_topic_name(topic)) return default_deny();
+    if (!is_usable_topic_name(topic)) return default_deny();
 
     const RuleMatch match = rules.trie.match(topic, values_);
     if (match.deny != kNoRule) return {false, rules.deny_rules[match.deny]};
@@ -41,8 +51,13 @@ Decision BoundRules::decide_topic(const ActionRules& rules, std::string_view top
 }
 
 Decision BoundRules::subscribe(std::string_view filter) const {
-    if (!mqtt::validate_topic_filter(filter)) return default_deny();
-    const std::string_view inner = mqtt::shared_subscription_filter(filter);
+    // The codec validated the filter in full before. The relations below
+    // depend on its shape, so that is checked again, cheaply. The rare shared
+    // subscription gets the full check, which covers its group name.
+    const bool shared = mqtt::is_shared_subscription(filter);
+    if (shared && !mqtt::validate_topic_filter(filter)) return default_deny();
+    const std::string_view inner = shared ? mqtt::shared_subscription_filter(filter) : filter;
+    if (!has_valid_levels(inner)) return default_deny();
     const ActionRules& rules = policy_->subscribe;
 
     // Deny wins as soon as one topic the filter can match is denied.

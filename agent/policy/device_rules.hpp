@@ -26,8 +26,8 @@ struct Variables {
 struct Decision {
     bool allowed = false;
     // The rule that decided: "POLICY:publish.allow[INDEX]", "POLICY:subscribe.deny[INDEX]",
-    // or "POLICY:default_deny" when nothing allowed it. Views storage that the
-    // DeviceRules which returned it keeps alive: valid while that object lives.
+    // or "POLICY:default_deny" when nothing allowed it. It views storage that
+    // the DeviceRules which returned it keeps alive, so it is valid while that object exists.
     std::string_view rule;
 };
 
@@ -38,7 +38,8 @@ public:
     virtual ~DeviceRules() = default;
     virtual Decision publish(std::string_view topic) const = 0;
     // Allowed only if every topic the filter can match is allowed; a
-    // `$share/GROUP/FILTER` is judged on FILTER.
+    // `$share/GROUP/FILTER` is judged on FILTER. One allow filter must contain
+    // it whole: a filter that only several allow filters cover together is denied.
     virtual Decision subscribe(std::string_view filter) const = 0;
     // A message the broker delivers on `topic`, checked against subscribe rights.
     virtual Decision deliver(std::string_view topic) const = 0;
@@ -54,7 +55,7 @@ class PolicySet {
 public:
     virtual ~PolicySet() = default;
     virtual bool contains(std::string_view name) const = 0;
-    // Binds the variables to the policy compiled at parse time; cheap enough
+    // Binds the variables to the policy compiled at parse time, cheaply enough
     // for every CONNECT. Throws PolicyError when `name` does not exist or a
     // variable that the policy uses is not an identifier.
     virtual std::shared_ptr<const DeviceRules> bind(std::string_view name,

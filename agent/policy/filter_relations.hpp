@@ -13,18 +13,29 @@
 // them on its pre-split filters with variables resolved in place, without
 // building a string per decision. Stateless and thread safe.
 
+#include <cstddef>
 #include <string_view>
 
 namespace gatewarden::policy {
 
+// The position of the first '/' in `text`, or npos. A plain loop, because
+// topic levels are short and memchr's call costs more than it saves there.
+inline std::size_t find_level_separator(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '/') return i;
+    }
+    return std::string_view::npos;
+}
+
 // A cursor over the levels of a topic filter written as text. The filter must
-// be valid (mqtt::validate_topic_filter); it is viewed, not copied, so it must
-// outlive the cursor.
+// be valid (see has_valid_levels). The cursor views it without copying, so the
+// filter must outlive the cursor.
 class FilterLevels {
 public:
     explicit FilterLevels(std::string_view filter) { read_level(filter); }
 
     bool done() const { return done_; }
+    bool last() const { return last_; }
     std::string_view level() const { return level_; }
 
     void advance() {
@@ -37,7 +48,7 @@ public:
 
 private:
     void read_level(std::string_view text) {
-        const auto slash = text.find('/');
+        const auto slash = find_level_separator(text);
         level_ = text.substr(0, slash);
         last_ = slash == std::string_view::npos;
         rest_ = last_ ? std::string_view{} : text.substr(slash + 1);
@@ -112,7 +123,13 @@ bool filter_levels_intersect(CursorA a, CursorB b) {
     }
 }
 
-// The same relations for filters written as text; both must be valid filters
+// True when `filter` has the shape the relations rely on: not empty, `+` and
+// `#` only as whole levels, `#` only as the last level. A fast subset of
+// mqtt::validate_topic_filter for the decision path, where the codec has
+// already applied the full check (UTF-8 included).
+bool has_valid_levels(std::string_view filter);
+
+// The same relations for filters written as text. Both must be valid filters
 // without a `$share/GROUP/` prefix.
 bool filter_contains(std::string_view outer, std::string_view inner);
 bool filters_intersect(std::string_view a, std::string_view b);

@@ -13,7 +13,7 @@ constexpr std::string_view kVariableList =
 
 Error filter_error(std::string message) { return Error{0, std::move(message)}; }
 
-// Classifies one level; a level that mentions "${" must be exactly one known variable.
+// Classifies one level. A level that contains "${" must be exactly one known variable.
 Result<FilterLevel> parse_level(std::string_view level) {
     if (level == "+") return FilterLevel{FilterLevel::Kind::single_wildcard, Variable::device, "+"};
     if (level == "#") return FilterLevel{FilterLevel::Kind::multi_wildcard, Variable::device, "#"};

@@ -1,7 +1,7 @@
 #pragma once
 // One topic filter of a policy, parsed once when the policies load: its levels
 // split, each a literal, a wildcard or a variable such as ${device}. Binding a
-// device only supplies the variable values; nothing is re-parsed per CONNECT.
+// device only supplies the variable values, so nothing is parsed again per CONNECT.
 
 #include <array>
 #include <cstddef>
@@ -33,7 +33,7 @@ struct FilterLevel {
 
     Kind kind = Kind::literal;
     Variable variable = Variable::device;  // when kind is variable
-    std::string text;                      // the level as written; for literals, the literal
+    std::string text;                      // the level as written, which for a literal is the literal
 };
 
 struct PolicyFilter {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "agent/policy/filter_relations.hpp"
+
 namespace gatewarden::policy {
 
 void RuleMatch::merge(const RuleMatch& other) {
@@ -76,8 +78,8 @@ RuleMatch TopicTrie::match(std::string_view topic, const VariableValues& values)
     return walk.found;
 }
 
-// Visits every node whose path matches the topic levels consumed so far;
-// `rest` holds the levels still to match. Recursion depth is bounded by the
+// Visits every node whose path matches the topic levels consumed so far.
+// `rest` contains the levels still to match. Recursion depth is bounded by the
 // tree's depth, at most kMaxFilterLevels.
 void TopicTrie::collect(std::uint32_t node_index, std::string_view rest, bool topic_done, Walk& walk) const {
     const Node& node = nodes_[node_index];
@@ -90,7 +92,7 @@ void TopicTrie::collect(std::uint32_t node_index, std::string_view rest, bool to
         return;
     }
 
-    const auto slash = rest.find('/');
+    const auto slash = find_level_separator(rest);
     const std::string_view level = rest.substr(0, slash);
     const bool last = slash == std::string_view::npos;
     const std::string_view tail = last ? std::string_view{} : rest.substr(slash + 1);

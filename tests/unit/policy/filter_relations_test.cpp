@@ -136,3 +136,15 @@ TEST_CASE("relations agree with topic matching") {
     }
     CHECK(mismatches == 0);
 }
+
+TEST_CASE("level shape check") {
+    CHECK(gatewarden::policy::has_valid_levels("a/+/#"));
+    CHECK(gatewarden::policy::has_valid_levels("#"));
+    CHECK(gatewarden::policy::has_valid_levels("/"));
+    CHECK(gatewarden::policy::has_valid_levels("$SYS/+"));
+    CHECK_FALSE(gatewarden::policy::has_valid_levels(""));
+    CHECK_FALSE(gatewarden::policy::has_valid_levels("a/#/b"));
+    CHECK_FALSE(gatewarden::policy::has_valid_levels("a+"));
+    CHECK_FALSE(gatewarden::policy::has_valid_levels("a/b#"));
+    CHECK_FALSE(gatewarden::policy::has_valid_levels("#/"));
+}
