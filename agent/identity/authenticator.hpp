@@ -55,7 +55,7 @@ enum class RejectClass {
     bad_credentials,      // unknown device and every token failure: 0x04 / 0x86
     not_authorized,       // device or owner not active, other environment: 0x05 / 0x87
     identifier_rejected,  // client id or username not the device's: 0x02 / 0x85
-    server_unavailable,   // the jti could not be recorded durably: 0x03 / 0x88
+    server_unavailable,   // the jti could not be written to the replay cache: 0x03 / 0x88
 };
 
 struct Admission {
