@@ -1,13 +1,84 @@
 #include "agent/cli/cli.hpp"
 
-#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "agent/cli/logging.hpp"
+#include "agent/cli/run_command.hpp"
+#include "agent/cli/subcommands.hpp"
+#include "agent/config/config.hpp"
+#include "agent/identity/inventory.hpp"
+#include "agent/policy/device_rules.hpp"
 
 namespace gatewarden::cli {
+namespace {
 
-// NOTE: placeholder until the subcommands land; the CLI work replaces it.
-int run_cli(int, char**) {
-    std::fputs("gatewarden: no subcommands yet\n", stderr);
-    return 2;
+// NOTE: kept by hand in step with project(VERSION) in the top CMakeLists.txt.
+constexpr const char* version_text = "gatewarden 0.1.0";
+
+// Exit statuses: 0 success, 1 a runtime failure, 2 a usage or configuration
+// error. The unit file's RestartPreventExitStatus=2 relies on the 2.
+constexpr int runtime_failure = 1;
+constexpr int usage_error = 2;
+
+int report_error(const std::string& message, int exit_status) {
+    // journald reads "<3>" as the error priority; a terminal gets plain text.
+    const char* priority = stderr_is_journal() ? "<3>" : "";
+    std::cerr << priority << "gatewarden: error: " << message << '\n';
+    return exit_status;
+}
+
+int report_parse_error(const CLI::App& app, const CLI::ParseError& error) {
+    // --help and --version end parsing with a "success" error; a
+    // CLI::RuntimeError from a subcommand carries that subcommand's status.
+    if (error.get_exit_code() == 0 || error.get_name() == "RuntimeError") return app.exit(error);
+
+    return report_error(std::string(error.what()) +
+                            "\nRun 'gatewarden --help' or 'gatewarden COMMAND --help' for usage.",
+                        usage_error);
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"MQTT access proxy with per-device credentials, topic-level least privilege "
+                 "and a signed access event log",
+                 "gatewarden"};
+    app.set_version_flag("--version", version_text, "Print the version and exit");
+    app.require_subcommand(1);
+    // Subcommands inherit this, so `--log-level` also works after the subcommand's name.
+    app.fallthrough();
+
+    std::string log_level = "info";
+    app.add_option("--log-level", log_level, "Lowest level of the log lines written to stderr")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->type_name("LEVEL")
+        ->capture_default_str();
+    // Runs after parsing and before any subcommand's callback.
+    app.parse_complete_callback(
+        [&log_level] { configure_logging(spdlog::level::from_str(log_level)); });
+
+    int exit_status = 0;
+    add_run_command(app, exit_status);
+    add_credential_commands(app, exit_status);
+    add_logs_commands(app, exit_status);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return report_parse_error(app, error);
+    } catch (const config::ConfigError& error) {
+        return report_error(error.what(), usage_error);
+    } catch (const identity::InventoryError& error) {
+        return report_error(error.what(), usage_error);
+    } catch (const policy::PolicyError& error) {
+        return report_error(error.what(), usage_error);
+    } catch (const std::exception& error) {
+        return report_error(error.what(), runtime_failure);
+    }
+    return exit_status;
 }
 
 }  // namespace gatewarden::cli
