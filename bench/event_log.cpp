@@ -1,7 +1,7 @@
 // Measures events per second into the access event log on one core: the
 // process is pinned to one CPU, so the thread calling record() and the
 // writer thread (encode, chain, append, seal) share it. Each round records a
-// fixed number of pre-built events into a fresh LogWriter and stops it; the
+// fixed number of pre-built events into a fresh LogWriter and stops it. The
 // time runs from the first record() to the end of stop(), which drains the
 // queue, writes the final seal and syncs. Two event shapes run: short events
 // (about 200 bytes per line) and events with every field (about 460 bytes);
@@ -57,7 +57,8 @@ Event full_event(std::size_t index) {
     event.owner = "team-plant-ops";
     event.client_id = event.device;
     event.peer = "10.20.30.40:" + std::to_string(40000 + index % 20000);
-    event.credential = gatewarden::audit::CredentialRef{"jwt", "k2027-06", "8f3c2a91d0", 1811203200};
+    event.credential =
+        gatewarden::audit::CredentialRef{"jwt", "k2027-06", "8f3c2a91d0", 1811203200};
     event.topic = "plant/line-4/" + event.device + "/temperature";
     event.decision = "deny";
     event.reason = "not_allowed";
@@ -88,9 +89,9 @@ Round run_round(const std::filesystem::path& dir, std::vector<Event> events) {
     const auto start = Clock::now();
     for (std::size_t i = 0; i < events.size(); ++i) {
         writer.record(std::move(events[i]));
-        // Network threads record between packets; yielding now and then lets
-        // the writer run on the shared CPU as it would, instead of one thread
-        // queueing the whole round first.
+        // Network threads record between packets. Yielding now and then lets
+        // the writer run on the shared CPU as it would in the proxy, instead
+        // of one thread queueing the whole round first.
         if (i % kEventsPerYield == kEventsPerYield - 1) std::this_thread::yield();
     }
     writer.stop();
@@ -113,12 +114,13 @@ double median_rate(const char* name, Event (*make_event)(std::size_t), int round
 
     std::vector<double> rates;
     for (int r = 0; r < rounds; ++r) {
-        const auto dir = base / ("gatewarden-bench-log-" + std::to_string(::getpid()) + "-" +
-                                 std::to_string(r));
+        const auto dir =
+            base / ("gatewarden-bench-log-" + std::to_string(::getpid()) + "-" + std::to_string(r));
         const Round round = run_round(dir, prototype);
         std::filesystem::remove_all(dir);
         if (!round.healthy) {
-            std::fprintf(stderr, "%s round %d: the writer failed; see the error above\n", name, r + 1);
+            std::fprintf(stderr, "%s round %d: the writer failed; see the error above\n", name,
+                         r + 1);
             return 0;
         }
         rates.push_back(round.events_per_second);

@@ -13,8 +13,9 @@ namespace {
 
 std::string errno_text(int error) { return std::strerror(error); }
 
-Error os_error(std::string_view what, const std::filesystem::path& path, int error) {
-    return Error{error, std::string(what) + " " + path.string() + " failed: " + errno_text(error)};
+Error os_error(std::string_view operation, const std::filesystem::path& path, int error) {
+    return Error{error,
+                 std::string(operation) + " " + path.string() + " failed: " + errno_text(error)};
 }
 
 Status write_all(int fd, std::string_view bytes) {

@@ -12,11 +12,11 @@
 namespace gatewarden {
 
 // Not thread safe: one owner writes, syncs and closes. After the first failed
-// write or sync every later call fails with that first error, because after a
-// failed fsync the kernel may have dropped dirty pages and nothing written
-// since can be trusted to reach the disk (the "fsyncgate" lesson).
+// write or sync every later call fails with that first error. The reason is
+// that Linux may drop the dirty pages of a failed fsync and report the loss
+// only once, so a later successful fsync proves nothing about earlier writes.
 class DurableFile {
-public:
+  public:
     DurableFile() = default;
     ~DurableFile();
     DurableFile(DurableFile&& other) noexcept;
@@ -39,7 +39,7 @@ public:
     std::uint64_t size() const noexcept { return size_; }
     const std::filesystem::path& path() const noexcept { return path_; }
 
-private:
+  private:
     DurableFile(int fd, std::filesystem::path path, std::uint64_t size);
     Status fail(std::string message);
     void close() noexcept;

@@ -30,7 +30,7 @@ struct ChainAppenderOptions {
 };
 
 class ChainAppender {
-public:
+  public:
     // Opens the log at start-up: creates the folder, writes `gateway.pub`,
     // resumes the chain from the newest segment and, when a torn last line
     // was cut off, appends a `log_recovered` event first. Throws
@@ -55,7 +55,7 @@ public:
     // Torn bytes cut off at open; 0 after a clean shutdown.
     std::uint64_t bytes_cut_at_open() const noexcept { return bytes_cut_at_open_; }
 
-private:
+  private:
     void open_segment(std::uint64_t number);
     void write_public_key();
     void end_line(std::size_t line_start);
@@ -70,7 +70,7 @@ private:
     std::string prev_hex_;
     bool unsealed_events_ = false;
     std::uint64_t bytes_cut_at_open_ = 0;
-    std::string buffer_;  // encoded lines not yet written
+    std::string buffer_;            // encoded lines not yet written
     std::optional<Error> failure_;  // the first failure; set once, never cleared
 };
 

@@ -6,11 +6,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "agent/audit/segments.hpp"
 
@@ -21,13 +20,13 @@ constexpr std::size_t kChunkSize = 64 * 1024;
 constexpr std::uint64_t kMaxLineSize = 16 * 1024 * 1024;
 
 [[noreturn]] void throw_os_error(std::string_view what, const std::filesystem::path& path) {
-    throw std::runtime_error(std::string(what) + " " + path.string() + " failed: " +
-                             std::strerror(errno));
+    throw std::runtime_error(std::string(what) + " " + path.string() +
+                             " failed: " + std::strerror(errno));
 }
 
 // Owns a file descriptor for the scope of one function.
 class FileDescriptor {
-public:
+  public:
     FileDescriptor(const std::filesystem::path& path, int flags)
         : fd_(::open(path.c_str(), flags | O_CLOEXEC)) {
         if (fd_ < 0) throw_os_error("opening", path);
@@ -37,7 +36,7 @@ public:
     FileDescriptor& operator=(const FileDescriptor&) = delete;
     int get() const { return fd_; }
 
-private:
+  private:
     int fd_;
 };
 
@@ -52,8 +51,8 @@ std::string read_range(int fd, std::uint64_t offset, std::size_t size,
     std::string bytes(size, '\0');
     std::size_t done = 0;
     while (done < size) {
-        const ssize_t got = ::pread(fd, bytes.data() + done, size - done,
-                                    static_cast<off_t>(offset + done));
+        const ssize_t got =
+            ::pread(fd, bytes.data() + done, size - done, static_cast<off_t>(offset + done));
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) throw_os_error("reading", path);
         if (got == 0) break;

@@ -23,9 +23,9 @@ struct ResumePoint {
 
 // Reads the newest segments of `dir` and cuts a last line without a trailing
 // newline, because a write that a crash interrupted cannot be completed and
-// no later line may chain to it. Throws std::runtime_error naming the file
-// and the fix when the folder cannot be read or the last whole line is not an
-// event with a seq; this runs at start-up only.
+// no later line may chain to it. Runs at start-up only, so it throws
+// std::runtime_error naming the file and the fix when the folder cannot be
+// read or the last whole line is not an event with a seq.
 ResumePoint resume_chain(const std::filesystem::path& dir);
 
 }  // namespace gatewarden::audit

@@ -16,7 +16,7 @@ namespace gatewarden::audit {
 using EventChunk = std::vector<Event>;
 
 class EventQueue {
-public:
+  public:
     static constexpr std::size_t kChunkSize = 256;
     // Spare chunks kept for reuse; the rest are freed, so that memory shrinks after a burst.
     static constexpr std::size_t kMaxSpareChunks = 16;
@@ -33,7 +33,7 @@ public:
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
 
-private:
+  private:
     std::vector<EventChunk> chunks_;
     std::vector<EventChunk> spare_;
     std::size_t size_ = 0;

@@ -20,21 +20,22 @@ void append_json_string(std::string& out, std::string_view text);
 
 // Not thread safe: it caches the formatted second of the last timestamp.
 class LineEncoder {
-public:
+  public:
     explicit LineEncoder(std::string gateway);
 
     // Appends one line without its newline. `prev_hex` is the 64-character
     // hex hash of the previous line.
     void append_event(std::string& out, const Event& event, std::uint64_t seq,
                       std::string_view prev_hex);
-    void append_seal(std::string& out, const SealRecord& seal, std::chrono::system_clock::time_point time,
-                     std::uint64_t seq, std::string_view prev_hex);
+    void append_seal(std::string& out, const SealRecord& seal,
+                     std::chrono::system_clock::time_point time, std::uint64_t seq,
+                     std::string_view prev_hex);
 
     const std::string& gateway() const noexcept { return gateway_; }
 
-private:
-    void append_head(std::string& out, std::uint64_t seq, std::chrono::system_clock::time_point time,
-                     std::string_view type);
+  private:
+    void append_head(std::string& out, std::uint64_t seq,
+                     std::chrono::system_clock::time_point time, std::string_view type);
     void append_time(std::string& out, std::chrono::system_clock::time_point time);
 
     std::string gateway_;

@@ -35,30 +35,36 @@ LogWriter::LogWriter(LogWriterOptions options) : options_(std::move(options)) {
 LogWriter::~LogWriter() { stop(); }
 
 void LogWriter::record(Event event) {
-    bool was_empty = false;
-    bool batch_ready = false;
+    bool queued = false;
+    bool wake_writer = false;
+    bool first_loss = false;
     {
         std::lock_guard lock(mutex_);
-        if (stopping_ || queue_.size() >= options_.queue_capacity) {
+        queued = !stopping_ && queue_.size() < options_.queue_capacity;
+        if (queued) {
+            // The first event wakes an idle writer, which then waits up to
+            // kBatchDelay for a full batch. Waking it for every event would cost a
+            // context switch per event when it shares a CPU with the network threads.
+            wake_writer = queue_.empty();
+            queue_.push(std::move(event));
+            wake_writer = wake_writer || queue_.size() == kBatchSize;
+        } else {
             dropped_from_queue_ += 1;
-            events_lost_.fetch_add(1, std::memory_order_relaxed);
-            healthy_.store(false, std::memory_order_release);
-            if (!overflow_logged_) {
-                overflow_logged_ = true;
-                spdlog::error("audit: event queue of {} is full or the writer has stopped; "
-                              "events are being lost and the log is marked unhealthy",
-                              options_.queue_capacity);
-            }
-            return;
+            first_loss = !std::exchange(overflow_logged_, true);
         }
-        was_empty = queue_.empty();
-        queue_.push(std::move(event));
-        batch_ready = queue_.size() == kBatchSize;
     }
-    // The first event wakes an idle writer, which then waits up to
-    // kBatchDelay for a full batch; waking it for every event would cost a
-    // context switch per event when it shares a CPU with the network threads.
-    if (was_empty || batch_ready) wake_.notify_one();
+
+    if (wake_writer) wake_.notify_one();
+    if (queued) return;
+
+    events_lost_.fetch_add(1, std::memory_order_relaxed);
+    healthy_.store(false, std::memory_order_release);
+    if (first_loss) {
+        spdlog::error(
+            "audit: event queue of {} is full or the writer has stopped; "
+            "events are being lost and the log is marked unhealthy",
+            options_.queue_capacity);
+    }
 }
 
 bool LogWriter::healthy() const noexcept { return healthy_.load(std::memory_order_acquire); }
@@ -114,7 +120,7 @@ void LogWriter::run() {
 
 void LogWriter::write_batch(std::vector<EventChunk>& batch, std::uint64_t dropped_from_queue) {
     // Events lost to a full queue leave a hole in the record, so the next
-    // batch says how many, where the chain shows when it happened.
+    // batch records how many, at the place in the chain where it happened.
     const bool report_dropped =
         dropped_from_queue > 0 && !write_failed_.load(std::memory_order_relaxed);
     if (report_dropped) {
@@ -166,9 +172,10 @@ void LogWriter::note_failure(const std::string& message) {
     // Logged once: the failure is sticky, and every later event would repeat it.
     write_failed_.store(true, std::memory_order_relaxed);
     healthy_.store(false, std::memory_order_release);
-    spdlog::error("audit: writing the event log in {} failed; no further events are written "
-                  "and the log is marked unhealthy: {}",
-                  options_.dir.string(), message);
+    spdlog::error(
+        "audit: writing the event log in {} failed; no further events are written "
+        "and the log is marked unhealthy: {}",
+        options_.dir.string(), message);
 }
 
 }  // namespace gatewarden::audit

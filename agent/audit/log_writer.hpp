@@ -45,7 +45,7 @@ struct LogWriterCounters {
 };
 
 class LogWriter final : public EventSink {
-public:
+  public:
     // Opens the log (see ChainAppender) and starts the writer thread. Throws
     // std::runtime_error naming the path and the fix when the log cannot be
     // opened; this is a start-up failure.
@@ -64,7 +64,7 @@ public:
 
     LogWriterCounters counters() const noexcept;
 
-private:
+  private:
     void run();
     void write_batch(std::vector<EventChunk>& batch, std::uint64_t dropped_from_queue);
     void seal();

@@ -15,9 +15,8 @@ struct Column {
     std::size_t width;  // characters before the separating space; 0 for the last column
 };
 
-constexpr Column kColumns[] = {{"TIME", 27},         {"TYPE", 16},     {"DEVICE", 20},
-                               {"OWNER", 16},        {"TOPIC/FILTER", 32}, {"DECISION", 8},
-                               {"REASON", 0}};
+constexpr Column kColumns[] = {{"TIME", 27},         {"TYPE", 16},    {"DEVICE", 20}, {"OWNER", 16},
+                               {"TOPIC/FILTER", 32}, {"DECISION", 8}, {"REASON", 0}};
 
 std::string string_field(const nlohmann::json& event, const char* name) {
     const auto field = event.find(name);
@@ -73,11 +72,13 @@ void print_header(std::ostream& out) {
 void print_event_row(std::ostream& out, const nlohmann::json& event) {
     std::string topic = string_field(event, "topic");
     if (topic.empty()) topic = string_field(event, "filter");
-    const std::string cells[std::size(kColumns)] = {
-        string_field(event, "time"),  string_field(event, "type"),
-        string_field(event, "device"), string_field(event, "owner"),
-        topic,                         string_field(event, "decision"),
-        string_field(event, "reason")};
+    const std::string cells[std::size(kColumns)] = {string_field(event, "time"),
+                                                    string_field(event, "type"),
+                                                    string_field(event, "device"),
+                                                    string_field(event, "owner"),
+                                                    topic,
+                                                    string_field(event, "decision"),
+                                                    string_field(event, "reason")};
     print_row(out, cells);
 }
 
@@ -87,8 +88,7 @@ Status validate_filter(const QueryFilter& filter) {
     if (filter.topic) {
         auto valid = mqtt::validate_topic_filter(*filter.topic);
         if (!valid) {
-            return Error{2, "invalid --topic \"" + *filter.topic + "\": " +
-                                valid.error().message +
+            return Error{2, "invalid --topic \"" + *filter.topic + "\": " + valid.error().message +
                                 "; give an MQTT topic filter such as sensors/+/temperature"};
         }
     }

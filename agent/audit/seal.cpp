@@ -29,8 +29,8 @@ SealRecord make_seal(const crypto::SecretKey& key, std::string_view gateway,
     seal.covers_seq = covers_seq;
     seal.covers_hash = covers_hash;
     seal.kid = crypto::key_id(key.public_key());
-    seal.sig = crypto::sign(
-        key, {reinterpret_cast<const std::uint8_t*>(message.data()), message.size()});
+    seal.sig =
+        crypto::sign(key, {reinterpret_cast<const std::uint8_t*>(message.data()), message.size()});
     return seal;
 }
 

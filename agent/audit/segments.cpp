@@ -38,8 +38,8 @@ Result<std::vector<Segment>> list_segments(const std::filesystem::path& dir) {
     std::error_code error;
     std::filesystem::directory_iterator entries(dir, error);
     if (error) {
-        return Error{error.value(), "cannot read the log folder " + dir.string() + ": " +
-                                        error.message()};
+        return Error{error.value(),
+                     "cannot read the log folder " + dir.string() + ": " + error.message()};
     }
 
     std::vector<Segment> segments;

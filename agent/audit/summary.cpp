@@ -97,15 +97,16 @@ void TrafficSummary::add(Direction direction, const TrafficSource& source, std::
 std::size_t TrafficSummary::flush() {
     std::vector<Event> events;
     for (Shard& shard : shards_) {
-        CounterMap taken;
+        CounterMap interval_counters;
         {
             std::lock_guard lock(shard.mutex);
-            taken.swap(shard.counters);
+            interval_counters.swap(shard.counters);
         }
 
-        for (auto& [key, counter] : taken) {
+        for (auto& [key, counter] : interval_counters) {
             Event event;
-            event.type = key.direction == Direction::publish ? "publish_summary" : "delivery_summary";
+            event.type =
+                key.direction == Direction::publish ? "publish_summary" : "delivery_summary";
             event.device = key.device;
             event.owner = key.owner;
             event.client_id = std::move(counter.client_id);

@@ -7,7 +7,7 @@
 // Thread safety: add_publish() and add_delivery() may be called from any
 // number of network threads at once. Each call locks one of kShardCount
 // mutexes, picked by a hash of the device and topic, so threads contend only
-// when they hit the same shard; the lock covers one hash-map update. flush()
+// when they hit the same shard. The lock covers one hash-map update. flush()
 // may run concurrently with them: it swaps each shard's map out under that
 // shard's lock and records the events after releasing it, so the sink is
 // never called with a lock held. The sink must outlive this object.
@@ -27,7 +27,8 @@
 
 namespace gatewarden::audit {
 
-// Who sent or received the traffic; the views are copied when a new counter starts.
+// The device that sent or received the traffic. The views are copied when a
+// new counter starts, so they need to live only for the call.
 struct TrafficSource {
     std::string_view device;
     std::string_view owner;
@@ -35,7 +36,7 @@ struct TrafficSource {
 };
 
 class TrafficSummary {
-public:
+  public:
     static constexpr std::size_t kShardCount = 64;
 
     // `max_counters` bounds memory between flushes. Once a shard is full,
@@ -55,7 +56,7 @@ public:
     // resets the counters; returns the number of events recorded.
     std::size_t flush();
 
-private:
+  private:
     enum class Direction : std::uint8_t { publish, delivery };
 
     struct Key {
@@ -111,14 +112,14 @@ private:
 // when destroyed, so that the last interval's traffic is recorded too. The
 // summary must outlive the flusher.
 class SummaryFlusher {
-public:
+  public:
     SummaryFlusher(TrafficSummary& summary, std::chrono::milliseconds interval);
     ~SummaryFlusher();
 
     SummaryFlusher(const SummaryFlusher&) = delete;
     SummaryFlusher& operator=(const SummaryFlusher&) = delete;
 
-private:
+  private:
     void run(std::chrono::milliseconds interval);
 
     TrafficSummary& summary_;

@@ -42,7 +42,8 @@ std::optional<crypto::Hash256> parse_hash(const nlohmann::json& value) {
 }
 
 std::optional<crypto::Signature> parse_signature(const nlohmann::json& value) {
-    if (!value.is_string() || value.get_ref<const std::string&>().size() != 128) return std::nullopt;
+    if (!value.is_string() || value.get_ref<const std::string&>().size() != 128)
+        return std::nullopt;
     auto bytes = crypto::from_hex(value.get_ref<const std::string&>());
     if (!bytes) return std::nullopt;
     crypto::Signature signature{};
@@ -63,13 +64,13 @@ bool is_seq_field(const nlohmann::json& line, const char* name) {
 std::string seq_text(std::uint64_t seq) { return "seq " + std::to_string(seq); }
 
 class Verifier {
-public:
+  public:
     explicit Verifier(const crypto::PublicKey& key) : key_(key), kid_(crypto::key_id(key)) {}
 
     void visit(const LogLine& line);
     VerifyReport take_report() { return std::move(report_); }
 
-private:
+  private:
     void check_sequence(std::uint64_t seq);
     void check_neighbours(std::uint64_t seq);
     void check_seal(const nlohmann::json& parsed, std::uint64_t seq);
@@ -139,7 +140,8 @@ void Verifier::visit(const LogLine& line) {
     const auto seq = parsed["seq"].get<std::uint64_t>();
     info.prev = parse_hash(parsed["prev"]);
     info.is_seal = parsed["type"] == "seal";
-    if (!line.terminated) add_finding(FindingKind::malformed, seq, "segment does not end with a newline");
+    if (!line.terminated)
+        add_finding(FindingKind::malformed, seq, "segment does not end with a newline");
 
     check_sequence(seq);
     const bool duplicate = window_.contains(seq);
@@ -156,10 +158,10 @@ void Verifier::visit(const LogLine& line) {
 
 void Verifier::check_sequence(std::uint64_t seq) {
     if (seq > expected_seq_) {
-        std::string message = seq == expected_seq_ + 1
-                                  ? seq_text(expected_seq_) + " is missing"
-                                  : seq_text(expected_seq_) + " to " + std::to_string(seq - 1) +
-                                        " are missing";
+        std::string message =
+            seq == expected_seq_ + 1
+                ? seq_text(expected_seq_) + " is missing"
+                : seq_text(expected_seq_) + " to " + std::to_string(seq - 1) + " are missing";
         add_finding(FindingKind::removed, expected_seq_, message + " before " + seq_text(seq));
 
         Gap gap{expected_seq_, seq - 1, std::nullopt};
@@ -260,11 +262,16 @@ void Verifier::remember(std::uint64_t seq, LineInfo info) {
 
 std::string_view to_string(FindingKind kind) {
     switch (kind) {
-        case FindingKind::edited: return "edited";
-        case FindingKind::removed: return "removed";
-        case FindingKind::reordered: return "reordered";
-        case FindingKind::bad_seal: return "bad_seal";
-        case FindingKind::malformed: return "malformed";
+        case FindingKind::edited:
+            return "edited";
+        case FindingKind::removed:
+            return "removed";
+        case FindingKind::reordered:
+            return "reordered";
+        case FindingKind::bad_seal:
+            return "bad_seal";
+        case FindingKind::malformed:
+            return "malformed";
     }
     return "malformed";
 }

@@ -4,13 +4,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "platform/crypto.hpp"
 #include "platform/result.hpp"
@@ -29,9 +28,9 @@ std::string_view to_string(FindingKind kind);
 
 struct Finding {
     FindingKind kind = FindingKind::malformed;
-    std::uint64_t seq = 0;    // the first sequence number that this finding makes wrong
-    std::string segment;      // file name of the segment holding the line
-    std::uint64_t line = 0;   // 1-based line number in that segment
+    std::uint64_t seq = 0;   // the first sequence number that this finding makes wrong
+    std::string segment;     // file name of the segment holding the line
+    std::uint64_t line = 0;  // 1-based line number in that segment
     std::string message;
 };
 
@@ -55,7 +54,7 @@ struct VerifyReport {
 };
 
 // Walks every segment of `dir` in order. Fails (rather than reporting) when
-// the folder or a segment cannot be read, or holds no segment at all.
+// the folder or a segment cannot be read, or the folder contains no segment.
 Result<VerifyReport> verify_log(const std::filesystem::path& dir, const crypto::PublicKey& key);
 
 // One human line per finding, then a summary line.

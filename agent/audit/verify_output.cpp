@@ -1,7 +1,7 @@
 // Text and JSON forms of a verification report (declared in verify.hpp).
-#include "agent/audit/verify.hpp"
-
 #include <algorithm>
+
+#include "agent/audit/verify.hpp"
 
 namespace gatewarden::audit {
 namespace {

@@ -75,7 +75,7 @@ int run_verify(const VerifyOptions& options) {
     }
 
     // The folder's own copy of the key shows that the log is consistent, but
-    // whoever could rewrite the log could also have replaced that copy.
+    // anyone able to rewrite the log could also have replaced that copy.
     const bool key_from_folder = options.public_key.empty();
     const std::filesystem::path key_file =
         key_from_folder ? std::filesystem::path(options.dir) / audit::kPublicKeyFileName
@@ -160,8 +160,7 @@ void add_verify(CLI::App& logs, int& exit_status) {
     verify->add_option("--dir", options->dir, "The log folder (audit.dir); required");
     verify->add_option("--public-key", options->public_key,
                        "The gateway's trusted public key (PEM); default: the folder's gateway.pub");
-    verify->add_option("--format", options->format, "Output: text or json")
-        ->capture_default_str();
+    verify->add_option("--format", options->format, "Output: text or json")->capture_default_str();
     verify->callback([options, &exit_status] { exit_status = run_verify(*options); });
 }
 
@@ -178,8 +177,9 @@ void add_query(CLI::App& logs, int& exit_status) {
     query->add_option("--type", options->type, "Only events of this type, e.g. connect");
     query->add_option("--since", options->since, "Only events at or after this RFC 3339 time");
     query->add_option("--until", options->until, "Only events before this RFC 3339 time");
-    query->add_option("--format", options->format,
-                      "Output: table, or json for the matching lines as they are")
+    query
+        ->add_option("--format", options->format,
+                     "Output: table, or json for the matching lines as they are")
         ->capture_default_str();
     query->callback([options, &exit_status] { exit_status = run_query(*options); });
 }

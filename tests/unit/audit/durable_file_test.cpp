@@ -1,6 +1,7 @@
+#include "platform/durable_file.hpp"
+
 #include <doctest/doctest.h>
 
-#include "platform/durable_file.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace gatewarden {

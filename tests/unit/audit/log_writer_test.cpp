@@ -1,12 +1,12 @@
-#include <doctest/doctest.h>
+#include "agent/audit/log_writer.hpp"
 
-#include <nlohmann/json.hpp>
+#include <doctest/doctest.h>
 
 #include <chrono>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include "agent/audit/log_writer.hpp"
 #include "agent/audit/seal.hpp"
 #include "agent/audit/verify.hpp"
 #include "log_fixture.hpp"
@@ -70,12 +70,14 @@ TEST_CASE("writer records credential and details") {
     event.credential = CredentialRef{"jwt", "k1", "token-7", 1'800'000'000};
     event.reason = "token_expired";
     event.details = {{"reason_code", 134}};
-    event.time = std::chrono::sys_days(std::chrono::year(2027) / 6 / 1) + std::chrono::microseconds(250);
+    event.time =
+        std::chrono::sys_days(std::chrono::year(2027) / 6 / 1) + std::chrono::microseconds(250);
     test::write_events(dir.path(), {event});
 
     const auto line = parse(all_lines(dir.path()).at(0));
-    CHECK(line["credential"] == nlohmann::json{{"kind", "jwt"}, {"kid", "k1"}, {"jti", "token-7"},
-                                               {"exp", 1'800'000'000}});
+    CHECK(
+        line["credential"] ==
+        nlohmann::json{{"kind", "jwt"}, {"kid", "k1"}, {"jti", "token-7"}, {"exp", 1'800'000'000}});
     CHECK(line["details"]["reason_code"] == 134);
     CHECK(line["reason"] == "token_expired");
     CHECK(line["time"] == "2027-06-01T00:00:00.000250Z");
@@ -83,7 +85,8 @@ TEST_CASE("writer records credential and details") {
 
 TEST_CASE("writer escapes hostile strings") {
     testing::TempDir dir;
-    Event event = make_event("publish", "cam-1", "a/\"quoted\"\\/\n\x01/\xff\xfe/caf\xc3\xa9", "deny");
+    Event event =
+        make_event("publish", "cam-1", "a/\"quoted\"\\/\n\x01/\xff\xfe/caf\xc3\xa9", "deny");
     test::write_events(dir.path(), {event});
 
     const auto line = parse(all_lines(dir.path()).at(0));  // throws when not valid JSON
@@ -93,7 +96,8 @@ TEST_CASE("writer escapes hostile strings") {
 TEST_CASE("chain continues across segments") {
     testing::TempDir dir;
     std::vector<Event> events;
-    for (int i = 0; i < 60; ++i) events.push_back(make_event("publish", "cam-1", "t/" + std::to_string(i), "deny"));
+    for (int i = 0; i < 60; ++i)
+        events.push_back(make_event("publish", "cam-1", "t/" + std::to_string(i), "deny"));
     test::write_events(dir.path(), events, 2000);
 
     CHECK(std::filesystem::exists(test::segment_path(dir.path(), 3)));
@@ -111,7 +115,8 @@ TEST_CASE("chain continues across segments") {
 
 TEST_CASE("chain continues after restart") {
     testing::TempDir dir;
-    test::write_events(dir.path(), {make_event("connect", "cam-1"), make_event("connect", "cam-2")});
+    test::write_events(dir.path(),
+                       {make_event("connect", "cam-1"), make_event("connect", "cam-2")});
     test::write_events(dir.path(), {make_event("connect", "cam-3")});
 
     const auto lines = all_lines(dir.path());
@@ -149,7 +154,8 @@ TEST_CASE("torn last line is recovered") {
 
 TEST_CASE("seal signs the chain head") {
     testing::TempDir dir;
-    test::write_events(dir.path(), {make_event("connect", "cam-1"), make_event("connect", "cam-2")});
+    test::write_events(dir.path(),
+                       {make_event("connect", "cam-1"), make_event("connect", "cam-2")});
 
     const auto lines = all_lines(dir.path());
     const auto seal_line = parse(lines.at(2));
@@ -281,7 +287,8 @@ TEST_CASE("concurrent records all reach the log") {
         std::vector<std::thread> threads;
         for (int t = 0; t < 4; ++t) {
             threads.emplace_back([&writer, t] {
-                for (int i = 0; i < 2500; ++i) writer.record(make_event("publish", "cam-" + std::to_string(t), "a", "deny"));
+                for (int i = 0; i < 2500; ++i)
+                    writer.record(make_event("publish", "cam-" + std::to_string(t), "a", "deny"));
             });
         }
         for (auto& thread : threads) thread.join();

@@ -1,7 +1,6 @@
 #include <doctest/doctest.h>
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <sstream>
 #include <vector>
@@ -97,7 +96,8 @@ TEST_CASE("logs commands reject bad arguments") {
     }
     SUBCASE("unreadable public key") {
         testing::write_file(dir / "bad.pub", "not a key");
-        const auto run = run_logs({"verify", "--dir", log, "--public-key", (dir / "bad.pub").string()});
+        const auto run =
+            run_logs({"verify", "--dir", log, "--public-key", (dir / "bad.pub").string()});
         CHECK(run.status == 2);
         CHECK(run.err.find("bad.pub") != std::string::npos);
     }
@@ -120,8 +120,8 @@ TEST_CASE("logs commands reject bad arguments") {
 TEST_CASE("logs query prints matching lines") {
     testing::TempDir dir;
     write_log(dir.path());
-    const auto run = run_logs({"query", "--dir", dir.path().string(), "--decision", "deny",
-                               "--format", "json"});
+    const auto run =
+        run_logs({"query", "--dir", dir.path().string(), "--decision", "deny", "--format", "json"});
     CHECK(run.status == 0);
     const auto event = nlohmann::json::parse(run.out);
     CHECK(event["type"] == "publish");

@@ -1,10 +1,10 @@
+#include "agent/audit/query.hpp"
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
-
 #include <sstream>
 
-#include "agent/audit/query.hpp"
 #include "log_fixture.hpp"
 #include "platform/time.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -24,17 +24,20 @@ Event timed(Event event, const char* time) {
 void write_query_log(const std::filesystem::path& dir) {
     Event subscribe = make_event("subscribe", "cam-2", "", "allow");
     subscribe.filter = "plant/+/temp";
-    test::write_events(dir, {
-        timed(make_event("connect", "cam-1", "", "allow"), "2027-06-01T10:00:00Z"),
-        timed(make_event("publish", "cam-1", "plant/a/temp", "deny"), "2027-06-01T10:01:00Z"),
-        timed(subscribe, "2027-06-01T10:02:00Z"),
-        timed(make_event("publish", "dog-1", "plant/b/level", "deny"), "2027-06-01T10:03:00Z"),
-        timed(make_event("connect", "dog-1", "", "deny"), "2027-06-01T10:04:00Z"),
-    });
+    test::write_events(
+        dir,
+        {
+            timed(make_event("connect", "cam-1", "", "allow"), "2027-06-01T10:00:00Z"),
+            timed(make_event("publish", "cam-1", "plant/a/temp", "deny"), "2027-06-01T10:01:00Z"),
+            timed(subscribe, "2027-06-01T10:02:00Z"),
+            timed(make_event("publish", "dog-1", "plant/b/level", "deny"), "2027-06-01T10:03:00Z"),
+            timed(make_event("connect", "dog-1", "", "deny"), "2027-06-01T10:04:00Z"),
+        });
 }
 
 // The devices of the matching events, in order, from the JSON output.
-std::vector<std::string> query_devices(const std::filesystem::path& dir, const QueryFilter& filter) {
+std::vector<std::string> query_devices(const std::filesystem::path& dir,
+                                       const QueryFilter& filter) {
     std::ostringstream out;
     auto stats = run_query(dir, filter, QueryFormat::json, out);
     REQUIRE(stats.ok());
@@ -57,9 +60,9 @@ TEST_CASE("query filters events") {
     QueryFilter filter;
 
     SUBCASE("by nothing, hiding seals") {
-        CHECK(query_devices(dir.path(), filter) ==
-              Devices{"connect:cam-1", "publish:cam-1", "subscribe:cam-2", "publish:dog-1",
-                      "connect:dog-1"});
+        CHECK(query_devices(dir.path(), filter) == Devices{"connect:cam-1", "publish:cam-1",
+                                                           "subscribe:cam-2", "publish:dog-1",
+                                                           "connect:dog-1"});
     }
     SUBCASE("by device") {
         filter.device = "cam-1";

@@ -1,10 +1,11 @@
+#include "agent/audit/summary.hpp"
+
 #include <doctest/doctest.h>
 
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include "agent/audit/summary.hpp"
 #include "platform/time.hpp"
 
 namespace gatewarden::audit {
@@ -12,7 +13,7 @@ namespace {
 
 // Keeps recorded events in memory, as the tests need to inspect them.
 class CollectingSink final : public EventSink {
-public:
+  public:
     void record(Event event) override {
         std::lock_guard lock(mutex_);
         events_.push_back(std::move(event));
@@ -23,7 +24,7 @@ public:
         return std::exchange(events_, {});
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::vector<Event> events_;
 };
@@ -88,7 +89,8 @@ TEST_CASE("summary counts concurrent traffic exactly") {
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&summary] {
-            for (int i = 0; i < 10'000; ++i) summary.add_publish(kCam, "topic/" + std::to_string(i % 8), 2);
+            for (int i = 0; i < 10'000; ++i)
+                summary.add_publish(kCam, "topic/" + std::to_string(i % 8), 2);
         });
     }
     for (auto& thread : threads) thread.join();

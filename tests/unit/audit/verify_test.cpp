@@ -1,12 +1,12 @@
+#include "agent/audit/verify.hpp"
+
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "agent/audit/seal.hpp"
-#include "agent/audit/verify.hpp"
 #include "log_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -22,10 +22,10 @@ void write_sample_log(const std::filesystem::path& dir) {
     test::write_events(dir, {make_event("connect", "cam-1", "", "allow"),
                              make_event("publish", "cam-1", "a/b", "deny"),
                              make_event("subscribe", "cam-2", "", "allow")});
-    test::write_events(dir, {make_event("publish", "cam-2", "c/d", "deny"),
-                             make_event("disconnect", "cam-2")});
-    test::write_events(dir, {make_event("connect", "cam-3", "", "deny"),
-                             make_event("disconnect", "cam-1")});
+    test::write_events(
+        dir, {make_event("publish", "cam-2", "c/d", "deny"), make_event("disconnect", "cam-2")});
+    test::write_events(
+        dir, {make_event("connect", "cam-3", "", "deny"), make_event("disconnect", "cam-1")});
 }
 
 VerifyReport verify(const std::filesystem::path& dir,
@@ -69,11 +69,13 @@ TEST_CASE("verify detects an edited byte") {
     write_sample_log(dir.path());
 
     SUBCASE("in a line followed by an event") {
-        edit_line(dir.path(), 1, [](std::string& line) { line.replace(line.find("deny"), 4, "allo"); });
+        edit_line(dir.path(), 1,
+                  [](std::string& line) { line.replace(line.find("deny"), 4, "allo"); });
         check_first_finding(verify(dir.path()), FindingKind::edited, 2);
     }
     SUBCASE("in the line a seal covers") {
-        edit_line(dir.path(), 2, [](std::string& line) { line.replace(line.find("cam-2"), 5, "cam-9"); });
+        edit_line(dir.path(), 2,
+                  [](std::string& line) { line.replace(line.find("cam-2"), 5, "cam-9"); });
         check_first_finding(verify(dir.path()), FindingKind::edited, 3);
     }
     SUBCASE("that breaks the JSON") {
@@ -84,8 +86,9 @@ TEST_CASE("verify detects an edited byte") {
         // An editor who fixes the chain after the edit still breaks the seal.
         auto lines = test::read_lines(segment_path(dir.path(), 1));
         lines[4].replace(lines[4].find("c/d"), 3, "x/y");
-        lines[5].replace(lines[5].find(test::hash_hex(test::read_lines(segment_path(dir.path(), 1))[4])), 64,
-                         test::hash_hex(lines[4]));
+        lines[5].replace(
+            lines[5].find(test::hash_hex(test::read_lines(segment_path(dir.path(), 1))[4])), 64,
+            test::hash_hex(lines[4]));
         test::write_lines(segment_path(dir.path(), 1), lines);
         check_first_finding(verify(dir.path()), FindingKind::edited, 6);
     }
