@@ -9,6 +9,21 @@
 // the packet type and direction, and duplicated properties. A failure returns
 // an Error whose code is the 5.0 reason code to close with: 0x81 Malformed
 // Packet or 0x82 Protocol Error. All functions are pure and thread safe.
+//
+// Protocol errors (0x82) are: repeated properties, property values the
+// specification forbids (0 for Topic Alias, Subscription Identifier, Receive
+// Maximum, Maximum Packet Size; other than 0 or 1 for the flag bytes; an
+// empty Response Topic), an empty 5.0 topic name (a will topic, or a PUBLISH
+// topic without Topic Alias), a Subscription Identifier in a PUBLISH from a
+// client, SUBSCRIBE or UNSUBSCRIBE without filters, SUBACK or UNSUBACK
+// without reason codes, No Local on a shared subscription, a reason code the
+// packet type does not define, CONNACK with session present and a failure
+// code, Authentication Data without Authentication Method, and AUTH without
+// Authentication Method. The rest is malformed (0x81), including DUP at QoS 0.
+//
+// Rules that need the session's state are the caller's: a Topic Alias above
+// the maximum, a second CONNECT, a Session Expiry Interval in a DISCONNECT
+// from the server or after CONNECT asked for 0.
 
 #include <cstddef>
 #include <span>
@@ -43,6 +58,11 @@ struct FrameScan {
 FrameScan scan_frame(std::span<const std::uint8_t> data, std::size_t max_frame_size);
 
 // Frames are whole packets, fixed header included.
+//
+// parse_connect fails with 0x84 (Unsupported Protocol Version) for protocol
+// name "MQTT" at a level other than 4 or 5 and for MQTT 3.1's "MQIsdp". Any
+// other protocol name is a protocol error. A 3.1.1 password without a user
+// name is malformed, but 5.0 allows it.
 Result<Connect> parse_connect(std::span<const std::uint8_t> frame);
 Result<Connack> parse_connack(std::span<const std::uint8_t> frame, ProtocolVersion version);
 Result<Publish> parse_publish(std::span<const std::uint8_t> frame, ProtocolVersion version,
@@ -58,7 +78,12 @@ Result<Auth> parse_auth(std::span<const std::uint8_t> frame);
 Status validate_ping(std::span<const std::uint8_t> frame);
 
 // Encoders append one whole frame to `out`. Fields that do not exist in the
-// version (properties and reason codes in 3.1.1) are left out.
+// version (properties and reason codes in 3.1.1) are left out. In 5.0 they
+// write the shortest form: an acknowledgement with reason 0 and no properties
+// is the packet identifier alone, DISCONNECT and AUTH with reason 0 and no
+// properties have remaining length 0. Precondition: strings and binary data
+// are at most 65,535 bytes, as parsed values always are. A property whose
+// value does not have its identifier's type is left out.
 void encode(const Connect& packet, Bytes& out);
 void encode(const Connack& packet, ProtocolVersion version, Bytes& out);
 void encode(const Publish& packet, ProtocolVersion version, Bytes& out);

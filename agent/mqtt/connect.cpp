@@ -34,36 +34,44 @@ Result<ProtocolVersion> read_protocol(Reader& in, Connect& connect) {
     if (!in.ok()) return in.error();
 
     if (connect.protocol_name != kProtocolName && connect.protocol_name != kProtocolNameV31) {
-        return protocol_error("CONNECT protocol name \"" + connect.protocol_name + "\" is not \"MQTT\"");
+        return protocol_error("CONNECT protocol name \"" + connect.protocol_name +
+                              "\" is not \"MQTT\"");
     }
     if (connect.protocol_name != kProtocolName || (level != 4 && level != 5)) {
         return Error{reason::unsupported_protocol_version,
-                     "CONNECT asks for protocol " + connect.protocol_name + " level " + std::to_string(level) +
-                         "; only MQTT 3.1.1 (level 4) and 5.0 (level 5) are supported"};
+                     "CONNECT asks for protocol " + connect.protocol_name + " level " +
+                         std::to_string(level) +
+                         ", but only MQTT 3.1.1 (level 4) and 5.0 (level 5) are supported"};
     }
     return static_cast<ProtocolVersion>(level);
 }
 
 Status check_connect_flags(std::uint8_t flags, ProtocolVersion version) {
-    if ((flags & kReservedFlag) != 0) return malformed("CONNECT has its reserved flag (bit 0) set; it must be 0");
+    if ((flags & kReservedFlag) != 0)
+        return malformed("CONNECT has its reserved flag (bit 0) set, but it must be 0");
 
-    if (will_qos(flags) == 3) return malformed("CONNECT has will QoS 3; it must be 0, 1 or 2");
+    if (will_qos(flags) == 3) return malformed("CONNECT has will QoS 3, but it must be 0, 1 or 2");
     const bool will = (flags & kWillFlag) != 0;
     if (!will && (will_qos(flags) != 0 || (flags & kWillRetainFlag) != 0)) {
         return malformed("CONNECT sets will QoS or will retain without the will flag");
     }
 
-    // MQTT-3.1.2-22; MQTT 5.0 allows a password alone.
-    const bool password_without_user_name = (flags & kPasswordFlag) != 0 && (flags & kUserNameFlag) == 0;
+    // MQTT 3.1.1 needs a user name with a password (MQTT-3.1.2-22), but 5.0
+    // allows a password alone.
+    const bool password_without_user_name =
+        (flags & kPasswordFlag) != 0 && (flags & kUserNameFlag) == 0;
     if (version == ProtocolVersion::v311 && password_without_user_name) {
-        return malformed("CONNECT sets the password flag without the user name flag; MQTT 3.1.1 needs both");
+        return malformed(
+            "CONNECT sets the password flag without the user name flag, but MQTT 3.1.1 needs both");
     }
     return Ok{};
 }
 
-Status check_topic_present(std::string_view topic, ProtocolVersion version, std::string_view field) {
+Status check_topic_present(std::string_view topic, ProtocolVersion version,
+                           std::string_view field) {
     if (!topic.empty()) return Ok{};
-    const std::string message = "the " + std::string(field) + " is empty; it must be at least one character";
+    const std::string message =
+        "the " + std::string(field) + " is empty, but it must be at least one character";
     return version == ProtocolVersion::v5 ? protocol_error(message) : malformed(message);
 }
 
@@ -72,7 +80,8 @@ Result<Will> read_will(Reader& in, std::uint8_t flags, ProtocolVersion version) 
     will.qos = will_qos(flags);
     will.retain = (flags & kWillRetainFlag) != 0;
     if (version == ProtocolVersion::v5) {
-        if (auto read = wire::read_properties(in, wire::PropertyScope::will, will.properties); !read) {
+        if (auto read = wire::read_properties(in, wire::PropertyScope::will, will.properties);
+            !read) {
             return read.error();
         }
     }
@@ -81,7 +90,8 @@ Result<Will> read_will(Reader& in, std::uint8_t flags, ProtocolVersion version) 
     will.payload = in.binary_data("will payload");
     if (!in.ok()) return in.error();
 
-    if (auto present = check_topic_present(topic, version, "will topic"); !present) return present.error();
+    if (auto present = check_topic_present(topic, version, "will topic"); !present)
+        return present.error();
     if (auto valid = validate_topic_name(topic); !valid) {
         return Error{valid.error().code, "the will topic is invalid: " + valid.error().message};
     }
@@ -93,7 +103,8 @@ Result<Will> read_will(Reader& in, std::uint8_t flags, ProtocolVersion version) 
 Status check_authentication(const Properties& properties, std::string_view packet) {
     if (properties.find(property::authentication_data) != nullptr &&
         properties.find(property::authentication_method) == nullptr) {
-        return protocol_error(std::string(packet) + " has Authentication Data without an Authentication Method");
+        return protocol_error(std::string(packet) +
+                              " has Authentication Data without an Authentication Method");
     }
     return Ok{};
 }
@@ -116,7 +127,8 @@ std::size_t connect_remaining_length(const Connect& packet, std::string_view pro
     length += wire::binary_data_size(packet.client_id);
     if (packet.will) {
         if (v5) length += wire::properties_size(packet.will->properties);
-        length += wire::binary_data_size(packet.will->topic) + wire::binary_data_size(packet.will->payload);
+        length += wire::binary_data_size(packet.will->topic) +
+                  wire::binary_data_size(packet.will->payload);
     }
     if (packet.username) length += wire::binary_data_size(*packet.username);
     if (packet.password) length += wire::binary_data_size(*packet.password);
@@ -144,7 +156,8 @@ Result<Connect> parse_connect(std::span<const std::uint8_t> frame) {
     if (connect.version == ProtocolVersion::v5) {
         auto read = wire::read_properties(in, wire::PropertyScope::connect, connect.properties);
         if (!read) return read.error();
-        if (auto valid = check_authentication(connect.properties, "CONNECT"); !valid) return valid.error();
+        if (auto valid = check_authentication(connect.properties, "CONNECT"); !valid)
+            return valid.error();
     }
 
     connect.client_id = in.utf8_string("client identifier");
@@ -162,10 +175,12 @@ Result<Connect> parse_connect(std::span<const std::uint8_t> frame) {
 }
 
 void encode(const Connect& packet, Bytes& out) {
-    const std::string_view protocol_name = packet.protocol_name.empty() ? kProtocolName : packet.protocol_name;
+    const std::string_view protocol_name =
+        packet.protocol_name.empty() ? kProtocolName : packet.protocol_name;
     const bool v5 = packet.version == ProtocolVersion::v5;
 
-    wire::put_fixed_header(out, PacketType::connect, 0, connect_remaining_length(packet, protocol_name));
+    wire::put_fixed_header(out, PacketType::connect, 0,
+                           connect_remaining_length(packet, protocol_name));
     wire::put_binary_data(out, protocol_name);
     wire::put_byte(out, static_cast<std::uint8_t>(packet.version));
     wire::put_byte(out, connect_flags(packet));
@@ -197,10 +212,12 @@ Result<Connack> parse_connack(std::span<const std::uint8_t> frame, ProtocolVersi
     if (auto done = in.finish(PacketType::connack); !done) return done.error();
 
     if ((flags & 0xFE) != 0) {
-        return malformed("CONNACK acknowledge flags " + wire::hex_byte(flags) + " set reserved bits 7-1");
+        return malformed("CONNACK acknowledge flags " + wire::hex_byte(flags) +
+                         " set reserved bits 7-1");
     }
     connack.session_present = (flags & 0x01) != 0;
-    if (auto valid = wire::check_reason_code(PacketType::connack, version, connack.reason_code); !valid) {
+    if (auto valid = wire::check_reason_code(PacketType::connack, version, connack.reason_code);
+        !valid) {
         return valid.error();
     }
     if (connack.session_present && connack.reason_code != 0) {

@@ -18,14 +18,16 @@ Result<Disconnect> parse_disconnect(std::span<const std::uint8_t> frame, Protoco
     if (version == ProtocolVersion::v5 && !in.at_end()) {
         disconnect.reason_code = in.byte("reason code");
         if (!in.at_end()) {
-            auto read = wire::read_properties(in, wire::PropertyScope::disconnect, disconnect.properties);
+            auto read =
+                wire::read_properties(in, wire::PropertyScope::disconnect, disconnect.properties);
             if (!read) return read.error();
         }
     }
     if (auto done = in.finish(PacketType::disconnect); !done) return done.error();
 
     if (version == ProtocolVersion::v5) {
-        auto valid = wire::check_reason_code(PacketType::disconnect, version, disconnect.reason_code);
+        auto valid =
+            wire::check_reason_code(PacketType::disconnect, version, disconnect.reason_code);
         if (!valid) return valid.error();
     }
     return disconnect;
@@ -33,7 +35,8 @@ Result<Disconnect> parse_disconnect(std::span<const std::uint8_t> frame, Protoco
 
 void encode(const Disconnect& packet, ProtocolVersion version, Bytes& out) {
     const bool with_properties = version == ProtocolVersion::v5 && !packet.properties.empty();
-    const bool with_reason_code = with_properties || (version == ProtocolVersion::v5 && packet.reason_code != 0);
+    const bool with_reason_code =
+        with_properties || (version == ProtocolVersion::v5 && packet.reason_code != 0);
 
     std::size_t length = 0;
     if (with_reason_code) length += 1;
@@ -61,7 +64,8 @@ Result<Auth> parse_auth(std::span<const std::uint8_t> frame) {
     auto valid = wire::check_reason_code(PacketType::auth, ProtocolVersion::v5, auth.reason_code);
     if (!valid) return valid.error();
     if (auth.properties.find(property::authentication_method) == nullptr) {
-        return wire::protocol_error("AUTH has no Authentication Method (MQTT 5.0 section 3.15.2.2.2)");
+        return wire::protocol_error(
+            "AUTH has no Authentication Method (MQTT 5.0 section 3.15.2.2.2)");
     }
     return auth;
 }

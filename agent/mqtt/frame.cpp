@@ -71,28 +71,30 @@ namespace wire {
 
 Result<FrameBody> open_frame(std::span<const std::uint8_t> frame, PacketType expected) {
     const FrameScan scan = scan_frame(frame, std::numeric_limits<std::size_t>::max());
-    const std::string name(packet_name(expected));
+    const std::string_view name = packet_name(expected);
     if (scan.status == FrameStatus::malformed) {
-        return malformed(name + " has packet type 0 or a remaining length longer than four bytes "
-                                "or in more bytes than its value needs");
+        return malformed(std::string(name) +
+                         " has packet type 0 or a remaining length longer than four bytes "
+                         "or in more bytes than its value needs");
     }
     if (scan.status != FrameStatus::complete) {
-        return malformed(name + " is truncated: the frame is shorter than its fixed header says");
+        return malformed(std::string(name) +
+                         " is truncated: the frame is shorter than its fixed header says");
     }
 
     const FrameHeader& header = scan.header;
     if (header.type != expected) {
-        return malformed("expected " + name + " but the frame is " +
+        return malformed("expected " + std::string(name) + " but the frame is " +
                          std::string(packet_name(header.type)));
     }
     if (header.frame_size() != frame.size()) {
-        return malformed(name + " frame has " + std::to_string(frame.size() - header.frame_size()) +
-                         " bytes beyond its remaining length of " +
-                         std::to_string(header.remaining_length));
+        return malformed(
+            std::string(name) + " frame has " + std::to_string(frame.size() - header.frame_size()) +
+            " bytes beyond its remaining length of " + std::to_string(header.remaining_length));
     }
     if (expected != PacketType::publish && header.flags != required_flags(expected)) {
-        return malformed(name + " has fixed header flags " + hex_byte(header.flags) + "; they must be " +
-                         hex_byte(required_flags(expected)));
+        return malformed(std::string(name) + " has fixed header flags " + hex_byte(header.flags) +
+                         ", but they must be " + hex_byte(required_flags(expected)));
     }
     return FrameBody{header.flags, frame.subspan(header.header_size)};
 }
@@ -110,7 +112,7 @@ Status validate_ping(std::span<const std::uint8_t> frame) {
     if (!body) return body.error();
     if (!body.value().bytes.empty()) {
         return wire::malformed(std::string(wire::packet_name(type)) + " has remaining length " +
-                               std::to_string(body.value().bytes.size()) + "; it must be 0");
+                               std::to_string(body.value().bytes.size()) + ", but it must be 0");
     }
     return Ok{};
 }

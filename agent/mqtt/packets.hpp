@@ -104,11 +104,16 @@ struct Property {
 struct Properties {
     std::vector<Property> items;
 
+    // The first property with this identifier, or nullptr.
     const Property* find(std::uint8_t id) const;
+    // The value of the first property with this identifier when it is numeric.
     std::optional<std::uint32_t> number(std::uint8_t id) const;
+    // The value of the first property with this identifier when it is a UTF-8
+    // string or binary data (not a user property).
     std::optional<std::string> text(std::uint8_t id) const;
     // Removes every property with this identifier; returns how many were removed.
     std::size_t remove(std::uint8_t id);
+    // Replaces the value of the first property with this identifier, or appends one.
     void set_number(std::uint8_t id, std::uint32_t value);
     bool empty() const { return items.empty(); }
 

@@ -48,7 +48,16 @@ void Properties::set_number(std::uint8_t id, std::uint32_t value) {
 namespace wire {
 namespace {
 
-enum class ValueType : std::uint8_t { unknown, byte, two_byte, four_byte, varint, utf8, binary, utf8_pair };
+enum class ValueType : std::uint8_t {
+    unknown,
+    byte,
+    two_byte,
+    four_byte,
+    varint,
+    utf8,
+    binary,
+    utf8_pair
+};
 
 struct PropertyRule {
     std::string_view name;
@@ -58,13 +67,15 @@ struct PropertyRule {
 
 constexpr std::uint16_t in(std::initializer_list<PropertyScope> scopes) {
     std::uint16_t bits = 0;
-    for (const PropertyScope scope : scopes) bits |= static_cast<std::uint16_t>(1u << static_cast<int>(scope));
+    for (const PropertyScope scope : scopes)
+        bits |= static_cast<std::uint16_t>(1u << static_cast<int>(scope));
     return bits;
 }
 
 using S = PropertyScope;
 
 // MQTT 5.0 table 2-4: identifier, name, type and the packets that may carry it.
+// clang-format off
 constexpr std::array<PropertyRule, 0x2B> make_rules() {
     std::array<PropertyRule, 0x2B> rules{};
     rules[property::payload_format_indicator] = {"Payload Format Indicator", ValueType::byte, in({S::publish, S::will})};
@@ -97,6 +108,7 @@ constexpr std::array<PropertyRule, 0x2B> make_rules() {
     rules[property::shared_subscription_available] = {"Shared Subscription Available", ValueType::byte, in({S::connack})};
     return rules;
 }
+// clang-format on
 
 constexpr std::array<PropertyRule, 0x2B> kRules = make_rules();
 
@@ -107,8 +119,8 @@ const PropertyRule* rule_for(std::uint8_t id) {
 
 std::string_view scope_name(PropertyScope scope) {
     static constexpr std::array<std::string_view, 14> kNames = {
-        "CONNECT", "will properties", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL",
-        "PUBCOMP", "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "DISCONNECT", "AUTH"};
+        "CONNECT", "will properties", "CONNACK", "PUBLISH",     "PUBACK",   "PUBREC",     "PUBREL",
+        "PUBCOMP", "SUBSCRIBE",       "SUBACK",  "UNSUBSCRIBE", "UNSUBACK", "DISCONNECT", "AUTH"};
     return kNames[static_cast<std::size_t>(scope)];
 }
 
@@ -152,7 +164,7 @@ Status check_value(std::uint8_t id, const PropertyRule& rule, const PropertyValu
             case property::subscription_identifier:
             case property::receive_maximum:
             case property::maximum_packet_size:
-                if (*number == 0) return protocol_error(name + " is 0; it must be at least 1");
+                if (*number == 0) return protocol_error(name + " is 0, but it must be at least 1");
                 break;
             case property::payload_format_indicator:
             case property::request_problem_information:
@@ -163,7 +175,8 @@ Status check_value(std::uint8_t id, const PropertyRule& rule, const PropertyValu
             case property::subscription_identifier_available:
             case property::shared_subscription_available:
                 if (*number > 1) {
-                    return protocol_error(name + " is " + std::to_string(*number) + "; it must be 0 or 1");
+                    return protocol_error(name + " is " + std::to_string(*number) +
+                                          ", but it must be 0 or 1");
                 }
                 break;
             default:
@@ -174,7 +187,8 @@ Status check_value(std::uint8_t id, const PropertyRule& rule, const PropertyValu
 
     if (id == property::response_topic) {
         const auto& topic = std::get<std::string>(value);
-        if (topic.empty()) return protocol_error("Response Topic is empty; it must be a topic name");
+        if (topic.empty())
+            return protocol_error("Response Topic is empty, but it must be a topic name");
         if (auto valid = validate_topic_name(topic); !valid) {
             return Error{valid.error().code, "Response Topic is invalid: " + valid.error().message};
         }
@@ -187,19 +201,26 @@ std::size_t value_size(const PropertyRule& rule, const PropertyValue& value) {
     const auto* text = std::get_if<std::string>(&value);
     const auto* pair = std::get_if<std::pair<std::string, std::string>>(&value);
     switch (rule.type) {
-        case ValueType::byte: return number ? 1 : 0;
-        case ValueType::two_byte: return number ? 2 : 0;
-        case ValueType::four_byte: return number ? 4 : 0;
-        case ValueType::varint: return number ? variable_byte_integer_size(*number) : 0;
+        case ValueType::byte:
+            return number ? 1 : 0;
+        case ValueType::two_byte:
+            return number ? 2 : 0;
+        case ValueType::four_byte:
+            return number ? 4 : 0;
+        case ValueType::varint:
+            return number ? variable_byte_integer_size(*number) : 0;
         case ValueType::utf8:
-        case ValueType::binary: return text ? binary_data_size(*text) : 0;
-        case ValueType::utf8_pair: return pair ? binary_data_size(pair->first) + binary_data_size(pair->second) : 0;
-        case ValueType::unknown: break;
+        case ValueType::binary:
+            return text ? binary_data_size(*text) : 0;
+        case ValueType::utf8_pair:
+            return pair ? binary_data_size(pair->first) + binary_data_size(pair->second) : 0;
+        case ValueType::unknown:
+            break;
     }
     return 0;
 }
 
-// Size of one property on the wire, identifier included; 0 when it is left out.
+// Size of one property on the wire, identifier included, or 0 when it is left out.
 std::size_t encoded_size(const Property& property) {
     const PropertyRule* rule = rule_for(property.id);
     if (rule == nullptr) return 0;
@@ -215,19 +236,30 @@ std::size_t properties_length(const Properties& properties) {
 
 void put_value(Bytes& out, const PropertyRule& rule, const PropertyValue& value) {
     switch (rule.type) {
-        case ValueType::byte: put_byte(out, static_cast<std::uint8_t>(std::get<std::uint32_t>(value))); break;
-        case ValueType::two_byte: put_two_byte_integer(out, static_cast<std::uint16_t>(std::get<std::uint32_t>(value))); break;
-        case ValueType::four_byte: put_four_byte_integer(out, std::get<std::uint32_t>(value)); break;
-        case ValueType::varint: put_variable_byte_integer(out, std::get<std::uint32_t>(value)); break;
+        case ValueType::byte:
+            put_byte(out, static_cast<std::uint8_t>(std::get<std::uint32_t>(value)));
+            break;
+        case ValueType::two_byte:
+            put_two_byte_integer(out, static_cast<std::uint16_t>(std::get<std::uint32_t>(value)));
+            break;
+        case ValueType::four_byte:
+            put_four_byte_integer(out, std::get<std::uint32_t>(value));
+            break;
+        case ValueType::varint:
+            put_variable_byte_integer(out, std::get<std::uint32_t>(value));
+            break;
         case ValueType::utf8:
-        case ValueType::binary: put_binary_data(out, std::get<std::string>(value)); break;
+        case ValueType::binary:
+            put_binary_data(out, std::get<std::string>(value));
+            break;
         case ValueType::utf8_pair: {
             const auto& [key, text] = std::get<std::pair<std::string, std::string>>(value);
             put_binary_data(out, key);
             put_binary_data(out, text);
             break;
         }
-        case ValueType::unknown: break;
+        case ValueType::unknown:
+            break;
     }
 }
 
@@ -235,10 +267,14 @@ void put_value(Bytes& out, const PropertyRule& rule, const PropertyValue& value)
 
 PropertyScope ack_scope(PacketType type) {
     switch (type) {
-        case PacketType::pubrec: return PropertyScope::pubrec;
-        case PacketType::pubrel: return PropertyScope::pubrel;
-        case PacketType::pubcomp: return PropertyScope::pubcomp;
-        default: return PropertyScope::puback;
+        case PacketType::pubrec:
+            return PropertyScope::pubrec;
+        case PacketType::pubrel:
+            return PropertyScope::pubrel;
+        case PacketType::pubcomp:
+            return PropertyScope::pubcomp;
+        default:
+            return PropertyScope::puback;
     }
 }
 

@@ -11,11 +11,24 @@
 
 namespace gatewarden::mqtt::wire {
 
-// Where a property section occurs. Each property identifier is allowed in
-// some of them only (MQTT 5.0 table 2-4).
+// The packet, or the will properties of CONNECT, that a property section
+// belongs to. Each property identifier is allowed in some of them only (MQTT
+// 5.0 table 2-4).
 enum class PropertyScope : std::uint8_t {
-    connect, will, connack, publish, puback, pubrec, pubrel, pubcomp,
-    subscribe, suback, unsubscribe, unsuback, disconnect, auth,
+    connect,
+    will,
+    connack,
+    publish,
+    puback,
+    pubrec,
+    pubrel,
+    pubcomp,
+    subscribe,
+    suback,
+    unsubscribe,
+    unsuback,
+    disconnect,
+    auth,
 };
 
 // The scope of an acknowledgement type (PUBACK to PUBCOMP).
@@ -23,12 +36,12 @@ PropertyScope ack_scope(PacketType type);
 
 // Reads a property length and the properties after it into `out`.
 // Malformed (0x81): a length that runs past the packet, an identifier not
-// allowed in `scope`, a value cut short or not valid UTF-8. Protocol error
-// (0x82): a repeated identifier other than User Property (and Subscription
-// Identifier in PUBLISH), and values the specification forbids: 0 for Topic
-// Alias, Subscription Identifier, Receive Maximum and Maximum Packet Size,
-// other than 0 or 1 for the flag bytes, a Response Topic with wildcards or
-// empty. The direction of a PUBLISH is the caller's check.
+// allowed in `scope`, a value cut short or not valid UTF-8, a Response Topic
+// with wildcards. Protocol error (0x82): a repeated identifier other than User
+// Property and the Subscription Identifiers of a PUBLISH. Also a protocol
+// error: 0 for Topic Alias, Subscription Identifier, Receive Maximum and
+// Maximum Packet Size, a flag byte other than 0 or 1, an empty Response Topic.
+// The caller checks what depends on the direction of a PUBLISH.
 Status read_properties(Reader& in, PropertyScope scope, Properties& out);
 
 // The size of the property length plus the properties, as put_properties writes them.

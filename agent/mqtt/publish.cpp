@@ -19,9 +19,11 @@ constexpr std::uint8_t kRetainFlag = 0x01;
 constexpr int kQosShift = 1;
 
 Status check_publish_flags(const Publish& publish) {
-    if (publish.qos == 3) return malformed("PUBLISH has QoS 3 (both QoS bits set); QoS must be 0, 1 or 2");
-    // MQTT-3.3.1-2. Mosquitto 2.0 closes with Malformed Packet too.
-    if (publish.dup && publish.qos == 0) return malformed("PUBLISH at QoS 0 has the DUP flag set; it must be 0");
+    if (publish.qos == 3)
+        return malformed("PUBLISH has QoS 3 (both QoS bits set), but QoS must be 0, 1 or 2");
+    // DUP must be 0 at QoS 0 (MQTT-3.3.1-2).
+    if (publish.dup && publish.qos == 0)
+        return malformed("PUBLISH at QoS 0 has the DUP flag set, but it must be 0");
     return Ok{};
 }
 
@@ -43,13 +45,15 @@ Status check_topic(const Publish& publish, ProtocolVersion version) {
 Status check_direction(const Publish& publish, Direction direction) {
     if (direction == Direction::client_to_server &&
         publish.properties.find(property::subscription_identifier) != nullptr) {
-        return protocol_error("PUBLISH from a client carries a Subscription Identifier (MQTT-3.3.4-6)");
+        return protocol_error(
+            "PUBLISH from a client carries a Subscription Identifier (MQTT-3.3.4-6)");
     }
     return Ok{};
 }
 
 Error packet_id_zero(PacketType type) {
-    return malformed(std::string(wire::packet_name(type)) + " has packet identifier 0; it must be 1 to 65535");
+    return malformed(std::string(wire::packet_name(type)) +
+                     " has packet identifier 0, but it must be 1 to 65535");
 }
 
 bool is_ack(std::uint8_t type) {
@@ -59,7 +63,8 @@ bool is_ack(std::uint8_t type) {
 
 }  // namespace
 
-Result<Publish> parse_publish(std::span<const std::uint8_t> frame, ProtocolVersion version, Direction direction) {
+Result<Publish> parse_publish(std::span<const std::uint8_t> frame, ProtocolVersion version,
+                              Direction direction) {
     auto body = wire::open_frame(frame, PacketType::publish);
     if (!body) return body.error();
     const std::uint8_t flags = body.value().flags;
@@ -130,7 +135,8 @@ Result<Ack> parse_ack(std::span<const std::uint8_t> frame, ProtocolVersion versi
 
     if (ack.packet_id == 0) return packet_id_zero(ack.type);
     if (version == ProtocolVersion::v5) {
-        if (auto valid = wire::check_reason_code(ack.type, version, ack.reason_code); !valid) return valid.error();
+        if (auto valid = wire::check_reason_code(ack.type, version, ack.reason_code); !valid)
+            return valid.error();
     }
     return ack;
 }

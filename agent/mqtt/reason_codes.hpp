@@ -1,7 +1,6 @@
 #pragma once
-// Which reason codes each packet type may carry (MQTT 5.0 section 2.4 and the
-// reason code tables of section 3; MQTT 3.1.1 tables 3.1 and 3.5). Internal to
-// agent/mqtt.
+// The reason codes each packet type may carry, from the reason code tables of
+// MQTT 5.0 section 3 and MQTT 3.1.1 tables 3.1 and 3.5. Internal to agent/mqtt.
 
 #include <cstdint>
 

@@ -34,13 +34,14 @@ std::size_t multibyte_sequence_length(std::string_view text, std::size_t start) 
         code_point = (code_point << 6) | (next & 0x3F);
     }
 
-    const bool overlong = (length == 3 && code_point < 0x800) || (length == 4 && code_point < 0x10000);
+    const bool overlong =
+        (length == 3 && code_point < 0x800) || (length == 4 && code_point < 0x10000);
     const bool surrogate = code_point >= 0xD800 && code_point <= 0xDFFF;
     if (overlong || surrogate || code_point > 0x10FFFF) return 0;
     return static_cast<std::size_t>(length);
 }
 
-// Bit tricks on eight bytes at a time: a 64-bit word has a zero byte exactly
+// Checks on eight bytes at a time. A 64-bit word contains a zero byte exactly
 // when (word - 0x01..01) & ~word & 0x80..80 is not zero.
 constexpr std::uint64_t kLowBits = 0x0101010101010101;
 constexpr std::uint64_t kHighBits = 0x8080808080808080;
@@ -51,9 +52,9 @@ bool has_byte(std::uint64_t word, char value) {
     return has_zero_byte(word ^ (kLowBits * static_cast<std::uint8_t>(value)));
 }
 
-// Length of the leading run of whole 8-byte blocks that hold only ASCII other
-// than U+0000 (and, with `wildcards_allowed` false, no `+` or `#`). Those bytes
-// need no further check; the rest of the text gets the byte-by-byte checks.
+// Length of the leading run of whole 8-byte blocks that contain only ASCII
+// other than U+0000, and no `+` or `#` unless `wildcards_allowed`. Those bytes
+// need no further check, so only the rest gets the byte-by-byte checks.
 std::size_t plain_ascii_prefix(std::string_view text, bool wildcards_allowed) {
     std::size_t length = 0;
     for (; length + 8 <= text.size(); length += 8) {
@@ -89,7 +90,7 @@ Status validate_utf8(std::string_view text) {
 }
 
 Status validate_topic_name(std::string_view topic) {
-    // Every PUBLISH is checked here: skip the plain ASCII blocks in one pass.
+    // Every PUBLISH is checked here, so plain ASCII blocks are skipped in one pass.
     if (topic.size() > 65535) return validate_utf8(topic);
     const std::string_view rest = topic.substr(plain_ascii_prefix(topic, false));
 
@@ -122,10 +123,12 @@ Status validate_topic_filter(std::string_view filter) {
         const std::string_view level = levels.substr(start, end - start);
         const bool last = end == std::string_view::npos;
         if (level.find_first_of("+#") != std::string_view::npos && level.size() != 1) {
-            return Error{kMalformed, "wildcard inside a level of topic filter \"" + std::string(filter) + "\""};
+            return Error{kMalformed,
+                         "wildcard inside a level of topic filter \"" + std::string(filter) + "\""};
         }
         if (level == "#" && !last) {
-            return Error{kMalformed, "`#` is not the last level of topic filter \"" + std::string(filter) + "\""};
+            return Error{kMalformed, "`#` is not the last level of topic filter \"" +
+                                         std::string(filter) + "\""};
         }
         if (last) break;
         start = end + 1;

@@ -8,13 +8,27 @@ namespace gatewarden::mqtt::wire {
 
 Error malformed(std::string message) { return Error{reason::malformed_packet, std::move(message)}; }
 
-Error protocol_error(std::string message) { return Error{reason::protocol_error, std::move(message)}; }
+Error protocol_error(std::string message) {
+    return Error{reason::protocol_error, std::move(message)};
+}
 
 std::string_view packet_name(PacketType type) {
-    static constexpr std::array<std::string_view, 16> kNames = {
-        "reserved packet type 0", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC",
-        "PUBREL", "PUBCOMP", "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK",
-        "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"};
+    static constexpr std::array<std::string_view, 16> kNames = {"reserved packet type 0",
+                                                                "CONNECT",
+                                                                "CONNACK",
+                                                                "PUBLISH",
+                                                                "PUBACK",
+                                                                "PUBREC",
+                                                                "PUBREL",
+                                                                "PUBCOMP",
+                                                                "SUBSCRIBE",
+                                                                "SUBACK",
+                                                                "UNSUBSCRIBE",
+                                                                "UNSUBACK",
+                                                                "PINGREQ",
+                                                                "PINGRESP",
+                                                                "DISCONNECT",
+                                                                "AUTH"};
     return kNames[static_cast<std::size_t>(type) & 0x0F];
 }
 
@@ -68,7 +82,8 @@ std::uint32_t Reader::variable_byte_integer(std::string_view field) {
         if ((next & 0x80) == 0) {
             // A last byte of 0 after the first one means a longer encoding than needed.
             if (next == 0 && shift > 0) {
-                fail(malformed("the " + std::string(field) + " uses more bytes than its value needs"));
+                fail(malformed("the " + std::string(field) +
+                               " uses more bytes than its value needs"));
                 return 0;
             }
             return value;
@@ -112,8 +127,9 @@ void Reader::fail(Error error) {
 
 Status Reader::finish(PacketType type) {
     if (ok() && !at_end()) {
-        fail(malformed(std::string(packet_name(type)) + " has " + std::to_string(remaining()) +
-                       " bytes after its last field; the remaining length must match its content"));
+        fail(malformed(
+            std::string(packet_name(type)) + " has " + std::to_string(remaining()) +
+            " bytes after its last field, but the remaining length must match its content"));
     }
     if (!ok()) return *error_;
     return Ok{};
@@ -136,7 +152,8 @@ void put_two_byte_integer(Bytes& out, std::uint16_t value) {
 }
 
 void put_four_byte_integer(Bytes& out, std::uint32_t value) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(value >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8)
+        out.push_back(static_cast<std::uint8_t>(value >> shift));
 }
 
 void put_variable_byte_integer(Bytes& out, std::uint32_t value) {
@@ -158,10 +175,12 @@ void put_raw(Bytes& out, std::string_view data) {
     out.insert(out.end(), bytes, bytes + data.size());
 }
 
-void put_fixed_header(Bytes& out, PacketType type, std::uint8_t flags, std::size_t remaining_length) {
+void put_fixed_header(Bytes& out, PacketType type, std::uint8_t flags,
+                      std::size_t remaining_length) {
     const auto length = static_cast<std::uint32_t>(remaining_length);
     out.reserve(out.size() + 1 + variable_byte_integer_size(length) + remaining_length);
-    out.push_back(static_cast<std::uint8_t>((static_cast<std::uint8_t>(type) << 4) | (flags & 0x0F)));
+    out.push_back(
+        static_cast<std::uint8_t>((static_cast<std::uint8_t>(type) << 4) | (flags & 0x0F)));
     put_variable_byte_integer(out, length);
 }
 

@@ -30,7 +30,7 @@ std::string hex_byte(std::uint8_t value);
 // fields and then checks ok() once. Views point into the data given to the
 // constructor and live as long as it does.
 class Reader {
-public:
+  public:
     explicit Reader(std::span<const std::uint8_t> data) : data_(data) {}
 
     // `field` names what is read, for the error message.
@@ -60,7 +60,7 @@ public:
     // content exactly. Returns the reader's state.
     Status finish(PacketType type);
 
-private:
+  private:
     bool has(std::size_t size, std::string_view field);
     std::string_view view(std::size_t size);
 

@@ -44,9 +44,15 @@ TEST_CASE("ack v311 layouts") {
 }
 
 TEST_CASE("ack rejects reserved flags") {
-    SUBCASE("PUBREL without 0b0010") { CHECK(error_code(parse_ack(bytes({0x60, 0x02, 0x00, 0x01}), v311)) == kMalformed); }
-    SUBCASE("PUBACK with 0b0010") { CHECK(error_code(parse_ack(bytes({0x42, 0x02, 0x00, 0x01}), v311)) == kMalformed); }
-    SUBCASE("PUBCOMP with 0b1000") { CHECK(error_code(parse_ack(bytes({0x78, 0x02, 0x00, 0x01}), v5)) == kMalformed); }
+    SUBCASE("PUBREL without 0b0010") {
+        CHECK(error_code(parse_ack(bytes({0x60, 0x02, 0x00, 0x01}), v311)) == kMalformed);
+    }
+    SUBCASE("PUBACK with 0b0010") {
+        CHECK(error_code(parse_ack(bytes({0x42, 0x02, 0x00, 0x01}), v311)) == kMalformed);
+    }
+    SUBCASE("PUBCOMP with 0b1000") {
+        CHECK(error_code(parse_ack(bytes({0x78, 0x02, 0x00, 0x01}), v5)) == kMalformed);
+    }
 }
 
 TEST_CASE("ack rejects packet identifier 0") {
@@ -58,9 +64,12 @@ TEST_CASE("ack rejects wrong remaining length") {
     SUBCASE("3.1.1 with a reason code byte") {
         CHECK(error_code(parse_ack(bytes({kPuback, 0x03, 0x00, 0x01, 0x00}), v311)) == kMalformed);
     }
-    SUBCASE("packet identifier cut short") { CHECK(error_code(parse_ack(bytes({kPuback, 0x01, 0x00}), v5)) == kMalformed); }
+    SUBCASE("packet identifier cut short") {
+        CHECK(error_code(parse_ack(bytes({kPuback, 0x01, 0x00}), v5)) == kMalformed);
+    }
     SUBCASE("5.0 bytes after the properties") {
-        CHECK(error_code(parse_ack(bytes({kPuback, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00}), v5)) == kMalformed);
+        CHECK(error_code(parse_ack(bytes({kPuback, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00}), v5)) ==
+              kMalformed);
     }
 }
 
@@ -101,11 +110,15 @@ TEST_CASE("ack v5 properties validated") {
         CHECK(parsed.value().properties.text(property::reason_string) == "ok");
     }
     SUBCASE("duplicate Reason String") {
-        CHECK(error_code(with_properties(Body{0x1F}.str("a").add({0x1F}).str("b"))) == kProtocolError);
+        CHECK(error_code(with_properties(Body{0x1F}.str("a").add({0x1F}).str("b"))) ==
+              kProtocolError);
     }
-    SUBCASE("identifier not allowed in PUBACK") { CHECK(error_code(with_properties(Body{0x23}.u16(1))) == kMalformed); }
+    SUBCASE("identifier not allowed in PUBACK") {
+        CHECK(error_code(with_properties(Body{0x23}.u16(1))) == kMalformed);
+    }
     SUBCASE("property length past the packet") {
-        CHECK(error_code(parse_ack(bytes({kPuback, 0x05, 0x00, 0x01, 0x00, 0x05, 0x1F}), v5)) == kMalformed);
+        CHECK(error_code(parse_ack(bytes({kPuback, 0x05, 0x00, 0x01, 0x00, 0x05, 0x1F}), v5)) ==
+              kMalformed);
     }
 }
 
@@ -129,13 +142,12 @@ TEST_CASE("ack v5 minimal encoding") {
 
 TEST_CASE("ack v5 round trips") {
     Properties properties;
-    properties.items = {{property::reason_string, std::string("no matching subscribers")},
-                        {property::user_property, std::pair<std::string, std::string>{"trace", "42"}}};
+    properties.items = {
+        {property::reason_string, std::string("no matching subscribers")},
+        {property::user_property, std::pair<std::string, std::string>{"trace", "42"}}};
     const Ack acks[] = {
-        {PacketType::puback, 1, 0x10, properties},
-        {PacketType::pubrec, 2, 0x00, properties},
-        {PacketType::pubrel, 3, 0x92, {}},
-        {PacketType::pubcomp, 65535, 0x00, properties},
+        {PacketType::puback, 1, 0x10, properties}, {PacketType::pubrec, 2, 0x00, properties},
+        {PacketType::pubrel, 3, 0x92, {}},         {PacketType::pubcomp, 65535, 0x00, properties},
         {PacketType::puback, 5, 0x00, {}},
     };
     for (const Ack& ack : acks) {

@@ -18,7 +18,7 @@ inline constexpr int kProtocolError = reason::protocol_error;
 
 // Builds a packet body from bytes, integers and length-prefixed strings.
 class Body {
-public:
+  public:
     Body() = default;
     Body(std::initializer_list<int> values) { add(values); }
 
@@ -58,7 +58,7 @@ public:
         return out;
     }
 
-private:
+  private:
     Bytes data_;
 };
 

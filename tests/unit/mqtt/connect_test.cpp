@@ -35,12 +35,12 @@ Connect round_trip(const Connect& packet) {
 TEST_CASE("connect v311 specification example") {
     // MQTT 3.1.1 section 3.1.2.10: flags 0xCE (user name, password, will QoS 1,
     // will, clean session) and keep alive 10, then the payload those flags ask for.
-    const Bytes frame = bytes({0x10, 0x2A, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0xCE, 0x00, 0x0A,
-                               0x00, 0x04, 'd', 'e', 'v', '1',                      // client id
-                               0x00, 0x06, 'l', 'w', 't', '/', 'd', '1',            // will topic
-                               0x00, 0x04, 'g', 'o', 'n', 'e',                      // will message
-                               0x00, 0x04, 'd', 'e', 'v', '1',                      // user name
-                               0x00, 0x04, 's', 'e', 'c', 'r'});                    // password
+    const Bytes frame = bytes({0x10, 0x2A, 0x00, 0x04, 'M',  'Q', 'T', 'T', 0x04,
+                               0xCE, 0x00, 0x0A, 0x00, 0x04, 'd', 'e', 'v', '1',  // client id
+                               0x00, 0x06, 'l',  'w',  't',  '/', 'd', '1',       // will topic
+                               0x00, 0x04, 'g',  'o',  'n',  'e',                 // will message
+                               0x00, 0x04, 'd',  'e',  'v',  '1',                 // user name
+                               0x00, 0x04, 's',  'e',  'c',  'r'});               // password
     const auto parsed = parse_connect(frame);
     REQUIRE(parsed.ok());
     const Connect& connect = parsed.value();
@@ -64,9 +64,9 @@ TEST_CASE("connect v311 specification example") {
 
 TEST_CASE("connect v5 specification example") {
     // MQTT 5.0 section 3.1.2.12: flags 0xC2, keep alive 10, Session Expiry Interval 10.
-    const Bytes frame = bytes({0x10, 0x1D, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0xC2, 0x00, 0x0A,
-                               0x05, 0x11, 0x00, 0x00, 0x00, 0x0A,
-                               0x00, 0x02, 'c', '1', 0x00, 0x02, 'c', '1', 0x00, 0x03, 'j', 'w', 't'});
+    const Bytes frame = bytes({0x10, 0x1D, 0x00, 0x04, 'M',  'Q',  'T',  'T',  0x05, 0xC2, 0x00,
+                               0x0A, 0x05, 0x11, 0x00, 0x00, 0x00, 0x0A, 0x00, 0x02, 'c',  '1',
+                               0x00, 0x02, 'c',  '1',  0x00, 0x03, 'j',  'w',  't'});
     const auto parsed = parse_connect(frame);
     REQUIRE(parsed.ok());
     const Connect& connect = parsed.value();
@@ -93,13 +93,17 @@ TEST_CASE("connect rejects unsupported protocol") {
         const auto parsed = parse(Body().str("MQIsdp").add({3, 0x02}).u16(60).str("c"));
         CHECK(error_code(parsed) == reason::unsupported_protocol_version);
     }
-    SUBCASE("level 3 with the name MQTT") { CHECK(error_code(parse(connect_start(3, 0x02).str("c"))) == 0x84); }
+    SUBCASE("level 3 with the name MQTT") {
+        CHECK(error_code(parse(connect_start(3, 0x02).str("c"))) == 0x84);
+    }
     SUBCASE("level 6") { CHECK(error_code(parse(connect_start(6, 0x02).str("c"))) == 0x84); }
     SUBCASE("unknown protocol name") {
-        CHECK(error_code(parse(Body().str("HTTP").add({4, 0x02}).u16(60).str("c"))) == kProtocolError);
+        CHECK(error_code(parse(Body().str("HTTP").add({4, 0x02}).u16(60).str("c"))) ==
+              kProtocolError);
     }
     SUBCASE("protocol name not UTF-8") {
-        CHECK(error_code(parse(Body().str("MQ\xFFT").add({4, 0x02}).u16(60).str("c"))) == kMalformed);
+        CHECK(error_code(parse(Body().str("MQ\xFFT").add({4, 0x02}).u16(60).str("c"))) ==
+              kMalformed);
     }
 }
 
@@ -118,12 +122,18 @@ TEST_CASE("connect rejects will QoS 3") {
 }
 
 TEST_CASE("connect rejects will fields without will") {
-    SUBCASE("will QoS 1") { CHECK(error_code(parse(connect_start(4, 0x0A).str("c"))) == kMalformed); }
-    SUBCASE("will retain") { CHECK(error_code(parse(connect_start(4, 0x22).str("c"))) == kMalformed); }
+    SUBCASE("will QoS 1") {
+        CHECK(error_code(parse(connect_start(4, 0x0A).str("c"))) == kMalformed);
+    }
+    SUBCASE("will retain") {
+        CHECK(error_code(parse(connect_start(4, 0x22).str("c"))) == kMalformed);
+    }
 }
 
 TEST_CASE("connect password without user name") {
-    SUBCASE("3.1.1 rejects it") { CHECK(error_code(parse(connect_start(4, 0x42).str("c").str("pw"))) == kMalformed); }
+    SUBCASE("3.1.1 rejects it") {
+        CHECK(error_code(parse(connect_start(4, 0x42).str("c").str("pw"))) == kMalformed);
+    }
     SUBCASE("5.0 accepts it") {
         const auto parsed = parse(connect_start(5, 0x42).add({0}).str("c").str("pw"));
         REQUIRE(parsed.ok());
@@ -149,7 +159,8 @@ TEST_CASE("connect fields must match flags") {
 
 TEST_CASE("connect rejects invalid strings") {
     SUBCASE("client id with U+0000") {
-        CHECK(error_code(parse(connect_start(4, 0x02).str(std::string_view("a\0b", 3)))) == kMalformed);
+        CHECK(error_code(parse(connect_start(4, 0x02).str(std::string_view("a\0b", 3)))) ==
+              kMalformed);
     }
     SUBCASE("user name not UTF-8") {
         CHECK(error_code(parse(connect_start(4, 0x82).str("c").str("\xED\xA0\x80"))) == kMalformed);
@@ -160,7 +171,8 @@ TEST_CASE("connect rejects invalid strings") {
 }
 
 TEST_CASE("connect password is binary data") {
-    const auto parsed = parse(connect_start(4, 0xC2).str("c").str("u").str(std::string_view("\xFF\x00\x01", 3)));
+    const auto parsed =
+        parse(connect_start(4, 0xC2).str("c").str("u").str(std::string_view("\xFF\x00\x01", 3)));
     REQUIRE(parsed.ok());
     CHECK(parsed.value().password == std::string("\xFF\x00\x01", 3));
 }
@@ -169,54 +181,71 @@ TEST_CASE("connect rejects invalid will topic") {
     SUBCASE("wildcard") {
         CHECK(error_code(parse(connect_start(4, 0x06).str("c").str("a/#").str("m"))) == kMalformed);
     }
-    SUBCASE("empty in 3.1.1") { CHECK(error_code(parse(connect_start(4, 0x06).str("c").str("").str("m"))) == kMalformed); }
+    SUBCASE("empty in 3.1.1") {
+        CHECK(error_code(parse(connect_start(4, 0x06).str("c").str("").str("m"))) == kMalformed);
+    }
     SUBCASE("empty in 5.0") {
-        CHECK(error_code(parse(connect_start(5, 0x06).add({0}).str("c").add({0}).str("").str("m"))) == kProtocolError);
+        CHECK(error_code(parse(connect_start(5, 0x06).add({0}).str("c").add({0}).str("").str(
+                  "m"))) == kProtocolError);
     }
 }
 
 TEST_CASE("connect properties validated") {
     SUBCASE("identifier not allowed in CONNECT") {
         // Topic Alias belongs in PUBLISH.
-        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x23}.u16(1)).str("c"))) == kMalformed);
+        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x23}.u16(1)).str("c"))) ==
+              kMalformed);
     }
     SUBCASE("will-only identifier in CONNECT") {
-        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x18, 0, 0, 0, 5}).str("c"))) == kMalformed);
+        CHECK(
+            error_code(parse(connect_start(5, 0x02).properties(Body{0x18, 0, 0, 0, 5}).str("c"))) ==
+            kMalformed);
     }
     SUBCASE("duplicate Session Expiry Interval") {
         const Body properties{0x11, 0, 0, 0, 1, 0x11, 0, 0, 0, 2};
-        CHECK(error_code(parse(connect_start(5, 0x02).properties(properties).str("c"))) == kProtocolError);
+        CHECK(error_code(parse(connect_start(5, 0x02).properties(properties).str("c"))) ==
+              kProtocolError);
     }
     SUBCASE("Receive Maximum 0") {
-        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x21}.u16(0)).str("c"))) == kProtocolError);
+        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x21}.u16(0)).str("c"))) ==
+              kProtocolError);
     }
     SUBCASE("Maximum Packet Size 0") {
-        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x27, 0, 0, 0, 0}).str("c"))) == kProtocolError);
+        CHECK(
+            error_code(parse(connect_start(5, 0x02).properties(Body{0x27, 0, 0, 0, 0}).str("c"))) ==
+            kProtocolError);
     }
     SUBCASE("Request Problem Information 2") {
-        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x17, 2}).str("c"))) == kProtocolError);
+        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x17, 2}).str("c"))) ==
+              kProtocolError);
     }
     SUBCASE("Request Response Information 2") {
-        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x19, 2}).str("c"))) == kProtocolError);
+        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x19, 2}).str("c"))) ==
+              kProtocolError);
     }
     SUBCASE("Authentication Data without Authentication Method") {
-        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x16}.str("tok")).str("c"))) == kProtocolError);
+        CHECK(
+            error_code(parse(connect_start(5, 0x02).properties(Body{0x16}.str("tok")).str("c"))) ==
+            kProtocolError);
     }
     SUBCASE("property length past the packet") {
         CHECK(error_code(parse(connect_start(5, 0x02).add({20, 0x11, 0, 0, 0, 1}))) == kMalformed);
     }
     SUBCASE("property value cut by the property length") {
         // Property length 3 covers the identifier and two of the four value bytes.
-        CHECK(error_code(parse(connect_start(5, 0x02).add({3, 0x11, 0, 0, 0, 1}).str("c"))) == kMalformed);
+        CHECK(error_code(parse(connect_start(5, 0x02).add({3, 0x11, 0, 0, 0, 1}).str("c"))) ==
+              kMalformed);
     }
     SUBCASE("unknown identifier") {
-        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x7F, 0}).str("c"))) == kMalformed);
+        CHECK(error_code(parse(connect_start(5, 0x02).properties(Body{0x7F, 0}).str("c"))) ==
+              kMalformed);
     }
 }
 
 TEST_CASE("connect will properties validated") {
     const auto with_will_properties = [](const Body& properties) {
-        return parse(connect_start(5, 0x06).add({0}).str("c").properties(properties).str("t").str("m"));
+        return parse(
+            connect_start(5, 0x06).add({0}).str("c").properties(properties).str("t").str("m"));
     };
     SUBCASE("valid will properties") {
         const auto parsed = with_will_properties(Body{0x18, 0, 0, 0, 30, 0x01, 1});
@@ -226,13 +255,18 @@ TEST_CASE("connect will properties validated") {
     SUBCASE("identifier not allowed in will properties") {
         CHECK(error_code(with_will_properties(Body{0x11, 0, 0, 0, 1})) == kMalformed);
     }
-    SUBCASE("Payload Format Indicator 2") { CHECK(error_code(with_will_properties(Body{0x01, 2})) == kProtocolError); }
+    SUBCASE("Payload Format Indicator 2") {
+        CHECK(error_code(with_will_properties(Body{0x01, 2})) == kProtocolError);
+    }
     SUBCASE("Response Topic with wildcard") {
         CHECK(error_code(with_will_properties(Body{0x08}.str("reply/+"))) == kMalformed);
     }
-    SUBCASE("empty Response Topic") { CHECK(error_code(with_will_properties(Body{0x08}.str(""))) == kProtocolError); }
+    SUBCASE("empty Response Topic") {
+        CHECK(error_code(with_will_properties(Body{0x08}.str(""))) == kProtocolError);
+    }
     SUBCASE("duplicate Will Delay Interval") {
-        CHECK(error_code(with_will_properties(Body{0x18, 0, 0, 0, 1, 0x18, 0, 0, 0, 1})) == kProtocolError);
+        CHECK(error_code(with_will_properties(Body{0x18, 0, 0, 0, 1, 0x18, 0, 0, 0, 1})) ==
+              kProtocolError);
     }
 }
 
@@ -304,29 +338,34 @@ TEST_CASE("connack v311 specification layout") {
 
 TEST_CASE("connack rejects invalid fields") {
     SUBCASE("reserved acknowledge flags") {
-        CHECK(error_code(parse_connack(bytes({0x20, 0x02, 0x02, 0x00}), ProtocolVersion::v311)) == kMalformed);
+        CHECK(error_code(parse_connack(bytes({0x20, 0x02, 0x02, 0x00}), ProtocolVersion::v311)) ==
+              kMalformed);
     }
     SUBCASE("session present with a failure code") {
-        CHECK(error_code(parse_connack(bytes({0x20, 0x02, 0x01, 0x05}), ProtocolVersion::v311)) == kProtocolError);
-        CHECK(error_code(parse_connack(bytes({0x20, 0x03, 0x01, 0x87, 0x00}), ProtocolVersion::v5)) ==
+        CHECK(error_code(parse_connack(bytes({0x20, 0x02, 0x01, 0x05}), ProtocolVersion::v311)) ==
               kProtocolError);
+        CHECK(error_code(parse_connack(bytes({0x20, 0x03, 0x01, 0x87, 0x00}),
+                                       ProtocolVersion::v5)) == kProtocolError);
     }
     SUBCASE("3.1.1 return code 6") {
-        CHECK(error_code(parse_connack(bytes({0x20, 0x02, 0x00, 0x06}), ProtocolVersion::v311)) == kProtocolError);
+        CHECK(error_code(parse_connack(bytes({0x20, 0x02, 0x00, 0x06}), ProtocolVersion::v311)) ==
+              kProtocolError);
     }
     SUBCASE("5.0 reason code that CONNACK cannot carry") {
-        CHECK(error_code(parse_connack(bytes({0x20, 0x03, 0x00, 0x05, 0x00}), ProtocolVersion::v5)) ==
-              kProtocolError);
+        CHECK(error_code(parse_connack(bytes({0x20, 0x03, 0x00, 0x05, 0x00}),
+                                       ProtocolVersion::v5)) == kProtocolError);
     }
     SUBCASE("5.0 without property length") {
-        CHECK(error_code(parse_connack(bytes({0x20, 0x02, 0x00, 0x00}), ProtocolVersion::v5)) == kMalformed);
+        CHECK(error_code(parse_connack(bytes({0x20, 0x02, 0x00, 0x00}), ProtocolVersion::v5)) ==
+              kMalformed);
     }
     SUBCASE("3.1.1 remaining length 3") {
-        CHECK(error_code(parse_connack(bytes({0x20, 0x03, 0x00, 0x00, 0x00}), ProtocolVersion::v311)) == kMalformed);
+        CHECK(error_code(parse_connack(bytes({0x20, 0x03, 0x00, 0x00, 0x00}),
+                                       ProtocolVersion::v311)) == kMalformed);
     }
     SUBCASE("Maximum QoS 2") {
-        CHECK(error_code(parse_connack(bytes({0x20, 0x05, 0x00, 0x00, 0x02, 0x24, 0x02}), ProtocolVersion::v5)) ==
-              kProtocolError);
+        CHECK(error_code(parse_connack(bytes({0x20, 0x05, 0x00, 0x00, 0x02, 0x24, 0x02}),
+                                       ProtocolVersion::v5)) == kProtocolError);
     }
     SUBCASE("Topic Alias in CONNACK") {
         CHECK(error_code(parse_connack(bytes({0x20, 0x06, 0x00, 0x00, 0x03, 0x23, 0x00, 0x01}),

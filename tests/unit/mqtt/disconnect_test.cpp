@@ -47,21 +47,28 @@ TEST_CASE("disconnect v5 short forms") {
 }
 
 TEST_CASE("disconnect v5 rejects invalid fields") {
-    SUBCASE("reason code 0x01") { CHECK(error_code(parse_disconnect(bytes({kDisconnect, 0x01, 0x01}), v5)) == kProtocolError); }
-    SUBCASE("reserved flags") { CHECK(error_code(parse_disconnect(bytes({0xE1, 0x00}), v5)) == kMalformed); }
+    SUBCASE("reason code 0x01") {
+        CHECK(error_code(parse_disconnect(bytes({kDisconnect, 0x01, 0x01}), v5)) == kProtocolError);
+    }
+    SUBCASE("reserved flags") {
+        CHECK(error_code(parse_disconnect(bytes({0xE1, 0x00}), v5)) == kMalformed);
+    }
     SUBCASE("property length past the packet") {
-        CHECK(error_code(parse_disconnect(bytes({kDisconnect, 0x03, 0x00, 0x04, 0x1F}), v5)) == kMalformed);
+        CHECK(error_code(parse_disconnect(bytes({kDisconnect, 0x03, 0x00, 0x04, 0x1F}), v5)) ==
+              kMalformed);
     }
     SUBCASE("identifier not allowed in DISCONNECT") {
         const Bytes frame = Body{0x00}.properties(Body{0x23}.u16(1)).frame(kDisconnect);
         CHECK(error_code(parse_disconnect(frame, v5)) == kMalformed);
     }
     SUBCASE("duplicate Session Expiry Interval") {
-        const Bytes frame = Body{0x00}.properties(Body{0x11, 0, 0, 0, 1, 0x11, 0, 0, 0, 1}).frame(kDisconnect);
+        const Bytes frame =
+            Body{0x00}.properties(Body{0x11, 0, 0, 0, 1, 0x11, 0, 0, 0, 1}).frame(kDisconnect);
         CHECK(error_code(parse_disconnect(frame, v5)) == kProtocolError);
     }
     SUBCASE("Reason String not UTF-8") {
-        const Bytes frame = Body{0x81}.properties(Body{0x1F}.str("\xED\xBF\xBF")).frame(kDisconnect);
+        const Bytes frame =
+            Body{0x81}.properties(Body{0x1F}.str("\xED\xBF\xBF")).frame(kDisconnect);
         CHECK(error_code(parse_disconnect(frame, v5)) == kMalformed);
     }
 }
@@ -102,7 +109,9 @@ TEST_CASE("auth short and full forms") {
         CHECK(parsed.value().reason_code == 0x00);
     }
     SUBCASE("continue authentication with method and data") {
-        const Bytes frame = Body{0x18}.properties(Body{0x15}.str("gatewarden-jwt").add({0x16}).str("tok")).frame(kAuth);
+        const Bytes frame = Body{0x18}
+                                .properties(Body{0x15}.str("gatewarden-jwt").add({0x16}).str("tok"))
+                                .frame(kAuth);
         const auto parsed = parse_auth(frame);
         REQUIRE(parsed.ok());
         CHECK(parsed.value().reason_code == 0x18);
@@ -112,7 +121,9 @@ TEST_CASE("auth short and full forms") {
 }
 
 TEST_CASE("auth rejects invalid fields") {
-    SUBCASE("reason code without property length") { CHECK(error_code(parse_auth(bytes({kAuth, 0x01, 0x19}))) == kMalformed); }
+    SUBCASE("reason code without property length") {
+        CHECK(error_code(parse_auth(bytes({kAuth, 0x01, 0x19}))) == kMalformed);
+    }
     SUBCASE("reason code 0x87") {
         const Bytes frame = Body{0x87}.properties(Body{0x15}.str("m")).frame(kAuth);
         CHECK(error_code(parse_auth(frame)) == kProtocolError);
@@ -121,11 +132,13 @@ TEST_CASE("auth rejects invalid fields") {
         CHECK(error_code(parse_auth(Body{0x19}.properties(Body{}).frame(kAuth))) == kProtocolError);
     }
     SUBCASE("duplicate Authentication Method") {
-        const Bytes frame = Body{0x19}.properties(Body{0x15}.str("m").add({0x15}).str("m")).frame(kAuth);
+        const Bytes frame =
+            Body{0x19}.properties(Body{0x15}.str("m").add({0x15}).str("m")).frame(kAuth);
         CHECK(error_code(parse_auth(frame)) == kProtocolError);
     }
     SUBCASE("identifier not allowed in AUTH") {
-        const Bytes frame = Body{0x19}.properties(Body{0x15}.str("m").add({0x11, 0, 0, 0, 1})).frame(kAuth);
+        const Bytes frame =
+            Body{0x19}.properties(Body{0x15}.str("m").add({0x11, 0, 0, 0, 1})).frame(kAuth);
         CHECK(error_code(parse_auth(frame)) == kMalformed);
     }
     SUBCASE("reserved flags") { CHECK(error_code(parse_auth(bytes({0xF1, 0x00}))) == kMalformed); }

@@ -42,7 +42,8 @@ TEST_CASE("scan_frame remaining length boundaries") {
 }
 
 TEST_CASE("scan_frame complete frame") {
-    const Bytes data = bytes({0x32, 0x03, 0x00, 0x01, 'a', 0xC0, 0x00});  // a PUBLISH, then a PINGREQ
+    const Bytes data =
+        bytes({0x32, 0x03, 0x00, 0x01, 'a', 0xC0, 0x00});  // a PUBLISH, then a PINGREQ
     const FrameScan scan = scan_frame(data, kNoLimit);
     CHECK(scan.status == FrameStatus::complete);
     CHECK(scan.header.type == PacketType::publish);
@@ -53,12 +54,15 @@ TEST_CASE("scan_frame complete frame") {
 
 TEST_CASE("scan_frame needs more bytes") {
     SUBCASE("empty input") { CHECK(scan_frame({}, kNoLimit).status == FrameStatus::need_more); }
-    SUBCASE("first byte only") { CHECK(scan_frame(bytes({0x30}), kNoLimit).status == FrameStatus::need_more); }
+    SUBCASE("first byte only") {
+        CHECK(scan_frame(bytes({0x30}), kNoLimit).status == FrameStatus::need_more);
+    }
     SUBCASE("length cut after a continuation byte") {
         CHECK(scan_frame(bytes({0x30, 0x80}), kNoLimit).status == FrameStatus::need_more);
     }
     SUBCASE("body incomplete") {
-        CHECK(scan_frame(bytes({0x30, 0x05, 0x00, 0x01}), kNoLimit).status == FrameStatus::need_more);
+        CHECK(scan_frame(bytes({0x30, 0x05, 0x00, 0x01}), kNoLimit).status ==
+              FrameStatus::need_more);
     }
 }
 
@@ -98,12 +102,18 @@ TEST_CASE("ping packets validate") {
 }
 
 TEST_CASE("ping packets reject bad frames") {
-    SUBCASE("reserved flags set") { CHECK(error_code(validate_ping(bytes({0xC1, 0x00}))) == kMalformed); }
+    SUBCASE("reserved flags set") {
+        CHECK(error_code(validate_ping(bytes({0xC1, 0x00}))) == kMalformed);
+    }
     SUBCASE("remaining length not 0") {
         CHECK(error_code(validate_ping(bytes({0xD0, 0x01, 0x00}))) == kMalformed);
     }
-    SUBCASE("bytes beyond the frame") { CHECK(error_code(validate_ping(bytes({0xC0, 0x00, 0x00}))) == kMalformed); }
-    SUBCASE("other packet type") { CHECK(error_code(validate_ping(bytes({0xE0, 0x00}))) == kMalformed); }
+    SUBCASE("bytes beyond the frame") {
+        CHECK(error_code(validate_ping(bytes({0xC0, 0x00, 0x00}))) == kMalformed);
+    }
+    SUBCASE("other packet type") {
+        CHECK(error_code(validate_ping(bytes({0xE0, 0x00}))) == kMalformed);
+    }
     SUBCASE("empty frame") { CHECK(error_code(validate_ping({})) == kMalformed); }
 }
 
@@ -122,5 +132,6 @@ TEST_CASE("parsers reject truncated frame") {
 
 TEST_CASE("parsers reject wrong packet type") {
     CHECK(error_code(parse_subscribe(bytes({0xC0, 0x00}), ProtocolVersion::v311)) == kMalformed);
-    CHECK(error_code(parse_ack(bytes({0x30, 0x02, 0x00, 0x01}), ProtocolVersion::v311)) == kMalformed);
+    CHECK(error_code(parse_ack(bytes({0x30, 0x02, 0x00, 0x01}), ProtocolVersion::v311)) ==
+          kMalformed);
 }

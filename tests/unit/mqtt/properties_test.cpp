@@ -21,7 +21,8 @@ Bytes encoded_section(const Properties& properties) {
     Bytes wire;
     encode(publish, ProtocolVersion::v5, wire);
     const std::size_t header_size = scan_frame(wire, wire.size()).header.header_size;
-    return Bytes(wire.begin() + static_cast<std::ptrdiff_t>(header_size + 3), wire.end());  // after the topic
+    return Bytes(wire.begin() + static_cast<std::ptrdiff_t>(header_size + 3),
+                 wire.end());  // after the topic
 }
 
 }  // namespace
@@ -77,11 +78,20 @@ TEST_CASE("property value layouts") {
     const Case cases[] = {
         {"byte", {property::payload_format_indicator, 1u}, bytes({0x02, 0x01, 0x01})},
         {"two-byte integer", {property::topic_alias, 0x0102u}, bytes({0x03, 0x23, 0x01, 0x02})},
-        {"four-byte integer", {property::message_expiry_interval, 0x01020304u}, bytes({0x05, 0x02, 0x01, 0x02, 0x03, 0x04})},
-        {"variable byte integer", {property::subscription_identifier, 16'384u}, bytes({0x04, 0x0B, 0x80, 0x80, 0x01})},
-        {"UTF-8 string", {property::content_type, std::string("ab")}, bytes({0x05, 0x03, 0x00, 0x02, 'a', 'b'})},
-        {"binary data", {property::correlation_data, std::string("\x00\xFF", 2)}, bytes({0x05, 0x09, 0x00, 0x02, 0x00, 0xFF})},
-        {"UTF-8 string pair", {property::user_property, StringPair{"k", "v"}},
+        {"four-byte integer",
+         {property::message_expiry_interval, 0x01020304u},
+         bytes({0x05, 0x02, 0x01, 0x02, 0x03, 0x04})},
+        {"variable byte integer",
+         {property::subscription_identifier, 16'384u},
+         bytes({0x04, 0x0B, 0x80, 0x80, 0x01})},
+        {"UTF-8 string",
+         {property::content_type, std::string("ab")},
+         bytes({0x05, 0x03, 0x00, 0x02, 'a', 'b'})},
+        {"binary data",
+         {property::correlation_data, std::string("\x00\xFF", 2)},
+         bytes({0x05, 0x09, 0x00, 0x02, 0x00, 0xFF})},
+        {"UTF-8 string pair",
+         {property::user_property, StringPair{"k", "v"}},
          bytes({0x07, 0x26, 0x00, 0x01, 'k', 0x00, 0x01, 'v'})},
     };
     for (const Case& c : cases) {
@@ -91,7 +101,8 @@ TEST_CASE("property value layouts") {
         const Bytes section = encoded_section(properties);
         CHECK(section == c.section);
 
-        const std::string_view section_text(reinterpret_cast<const char*>(section.data()), section.size());
+        const std::string_view section_text(reinterpret_cast<const char*>(section.data()),
+                                            section.size());
         const Bytes frame = Body().str("t").raw(section_text).frame(0x30);
         const auto parsed = parse_publish(frame, ProtocolVersion::v5, Direction::server_to_client);
         REQUIRE(parsed.ok());

@@ -18,8 +18,10 @@ constexpr auto from_client = Direction::client_to_server;
 constexpr auto to_client = Direction::server_to_client;
 
 // A 5.0 PUBLISH at QoS 1 with these properties.
-Result<Publish> parse_v5(const Body& properties, std::string_view topic = "t", Direction direction = from_client) {
-    return parse_publish(Body().str(topic).u16(1).properties(properties).raw("x").frame(0x32), v5, direction);
+Result<Publish> parse_v5(const Body& properties, std::string_view topic = "t",
+                         Direction direction = from_client) {
+    return parse_publish(Body().str(topic).u16(1).properties(properties).raw("x").frame(0x32), v5,
+                         direction);
 }
 
 Publish round_trip(const Publish& packet, ProtocolVersion version, Bytes& wire) {
@@ -35,7 +37,8 @@ Publish round_trip(const Publish& packet, ProtocolVersion version, Bytes& wire) 
 }  // namespace
 
 TEST_CASE("publish v311 specification example") {
-    // MQTT 3.1.1 section 3.3.2.3: topic "a/b", packet identifier 10, here at QoS 1 with payload "hi".
+    // MQTT 3.1.1 section 3.3.2.3: topic "a/b", packet identifier 10, here at QoS 1 with payload
+    // "hi".
     const Bytes frame = bytes({0x32, 0x09, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x0A, 'h', 'i'});
     const auto parsed = parse_publish(frame, v311, from_client);
     REQUIRE(parsed.ok());
@@ -66,41 +69,47 @@ TEST_CASE("publish empty payload accepted") {
 }
 
 TEST_CASE("publish rejects QoS 3") {
-    CHECK(error_code(parse_publish(bytes({0x36, 0x05, 0x00, 0x01, 't', 0x00, 0x01}), v311, from_client)) ==
-          kMalformed);
-    CHECK(error_code(parse_publish(bytes({0x36, 0x06, 0x00, 0x01, 't', 0x00, 0x01, 0x00}), v5, from_client)) ==
-          kMalformed);
+    CHECK(error_code(parse_publish(bytes({0x36, 0x05, 0x00, 0x01, 't', 0x00, 0x01}), v311,
+                                   from_client)) == kMalformed);
+    CHECK(error_code(parse_publish(bytes({0x36, 0x06, 0x00, 0x01, 't', 0x00, 0x01, 0x00}), v5,
+                                   from_client)) == kMalformed);
 }
 
 TEST_CASE("publish rejects DUP at QoS 0") {
-    CHECK(error_code(parse_publish(bytes({0x38, 0x03, 0x00, 0x01, 't'}), v311, from_client)) == kMalformed);
-    CHECK(error_code(parse_publish(bytes({0x38, 0x04, 0x00, 0x01, 't', 0x00}), v5, from_client)) == kMalformed);
+    CHECK(error_code(parse_publish(bytes({0x38, 0x03, 0x00, 0x01, 't'}), v311, from_client)) ==
+          kMalformed);
+    CHECK(error_code(parse_publish(bytes({0x38, 0x04, 0x00, 0x01, 't', 0x00}), v5, from_client)) ==
+          kMalformed);
 }
 
 TEST_CASE("publish rejects packet identifier 0") {
     SUBCASE("QoS 1") {
-        CHECK(error_code(parse_publish(bytes({0x32, 0x05, 0x00, 0x01, 't', 0x00, 0x00}), v311, from_client)) ==
-              kMalformed);
+        CHECK(error_code(parse_publish(bytes({0x32, 0x05, 0x00, 0x01, 't', 0x00, 0x00}), v311,
+                                       from_client)) == kMalformed);
     }
     SUBCASE("QoS 2 in 5.0") {
-        CHECK(error_code(parse_publish(bytes({0x34, 0x06, 0x00, 0x01, 't', 0x00, 0x00, 0x00}), v5, from_client)) ==
-              kMalformed);
+        CHECK(error_code(parse_publish(bytes({0x34, 0x06, 0x00, 0x01, 't', 0x00, 0x00, 0x00}), v5,
+                                       from_client)) == kMalformed);
     }
 }
 
 TEST_CASE("publish rejects missing packet identifier") {
-    CHECK(error_code(parse_publish(bytes({0x32, 0x04, 0x00, 0x01, 't', 0x00}), v311, from_client)) == kMalformed);
+    CHECK(error_code(parse_publish(bytes({0x32, 0x04, 0x00, 0x01, 't', 0x00}), v311,
+                                   from_client)) == kMalformed);
 }
 
 TEST_CASE("publish empty topic name") {
     SUBCASE("3.1.1 rejects it as malformed") {
-        CHECK(error_code(parse_publish(bytes({0x30, 0x02, 0x00, 0x00}), v311, from_client)) == kMalformed);
+        CHECK(error_code(parse_publish(bytes({0x30, 0x02, 0x00, 0x00}), v311, from_client)) ==
+              kMalformed);
     }
     SUBCASE("5.0 without Topic Alias is a protocol error") {
-        CHECK(error_code(parse_publish(bytes({0x30, 0x03, 0x00, 0x00, 0x00}), v5, from_client)) == kProtocolError);
+        CHECK(error_code(parse_publish(bytes({0x30, 0x03, 0x00, 0x00, 0x00}), v5, from_client)) ==
+              kProtocolError);
     }
     SUBCASE("5.0 with Topic Alias is accepted") {
-        const auto parsed = parse_publish(bytes({0x30, 0x06, 0x00, 0x00, 0x03, 0x23, 0x00, 0x07}), v5, from_client);
+        const auto parsed =
+            parse_publish(bytes({0x30, 0x06, 0x00, 0x00, 0x03, 0x23, 0x00, 0x07}), v5, from_client);
         REQUIRE(parsed.ok());
         CHECK(parsed.value().topic.empty());
         CHECK(parsed.value().properties.number(property::topic_alias) == 7u);
@@ -116,13 +125,15 @@ TEST_CASE("publish rejects invalid topic name") {
     SUBCASE("U+0000") { CHECK(error_code(publish_to(std::string_view("a\0b", 3))) == kMalformed); }
     SUBCASE("not UTF-8") { CHECK(error_code(publish_to("a\xC0\xAF")) == kMalformed); }
     SUBCASE("length past the packet") {
-        CHECK(error_code(parse_publish(bytes({0x30, 0x03, 0x00, 0x05, 't'}), v311, from_client)) == kMalformed);
+        CHECK(error_code(parse_publish(bytes({0x30, 0x03, 0x00, 0x05, 't'}), v311, from_client)) ==
+              kMalformed);
     }
 }
 
 TEST_CASE("publish v5 needs property length") {
     // QoS 0, topic "t", and nothing where the property length belongs.
-    CHECK(error_code(parse_publish(bytes({0x30, 0x03, 0x00, 0x01, 't'}), v5, from_client)) == kMalformed);
+    CHECK(error_code(parse_publish(bytes({0x30, 0x03, 0x00, 0x01, 't'}), v5, from_client)) ==
+          kMalformed);
 }
 
 TEST_CASE("publish properties validated") {
@@ -130,22 +141,30 @@ TEST_CASE("publish properties validated") {
     SUBCASE("duplicate Topic Alias") {
         CHECK(error_code(parse_v5(Body{0x23}.u16(1).add({0x23}).u16(2))) == kProtocolError);
     }
-    SUBCASE("Payload Format Indicator 2") { CHECK(error_code(parse_v5(Body{0x01, 0x02})) == kProtocolError); }
-    SUBCASE("Response Topic with wildcard") { CHECK(error_code(parse_v5(Body{0x08}.str("r/#"))) == kMalformed); }
-    SUBCASE("Content Type not UTF-8") { CHECK(error_code(parse_v5(Body{0x03}.str("\xFF"))) == kMalformed); }
+    SUBCASE("Payload Format Indicator 2") {
+        CHECK(error_code(parse_v5(Body{0x01, 0x02})) == kProtocolError);
+    }
+    SUBCASE("Response Topic with wildcard") {
+        CHECK(error_code(parse_v5(Body{0x08}.str("r/#"))) == kMalformed);
+    }
+    SUBCASE("Content Type not UTF-8") {
+        CHECK(error_code(parse_v5(Body{0x03}.str("\xFF"))) == kMalformed);
+    }
     SUBCASE("User Property name with U+0000") {
-        CHECK(error_code(parse_v5(Body{0x26}.str(std::string_view("\0", 1)).str("v"))) == kMalformed);
+        CHECK(error_code(parse_v5(Body{0x26}.str(std::string_view("\0", 1)).str("v"))) ==
+              kMalformed);
     }
     SUBCASE("identifier not allowed in PUBLISH") {
         CHECK(error_code(parse_v5(Body{0x11, 0, 0, 0, 1})) == kMalformed);
     }
     SUBCASE("property length past the packet") {
-        CHECK(error_code(parse_publish(bytes({0x30, 0x06, 0x00, 0x01, 't', 0x09, 0x01, 0x01}), v5, from_client)) ==
-              kMalformed);
+        CHECK(error_code(parse_publish(bytes({0x30, 0x06, 0x00, 0x01, 't', 0x09, 0x01, 0x01}), v5,
+                                       from_client)) == kMalformed);
     }
     SUBCASE("property length longer than four bytes") {
-        CHECK(error_code(parse_publish(bytes({0x30, 0x08, 0x00, 0x01, 't', 0x80, 0x80, 0x80, 0x80, 0x01}), v5,
-                                       from_client)) == kMalformed);
+        CHECK(error_code(
+                  parse_publish(bytes({0x30, 0x08, 0x00, 0x01, 't', 0x80, 0x80, 0x80, 0x80, 0x01}),
+                                v5, from_client)) == kMalformed);
     }
 }
 
@@ -161,7 +180,9 @@ TEST_CASE("publish subscription identifier direction") {
         CHECK(std::get<std::uint32_t>(items[0].value) == 5);
         CHECK(std::get<std::uint32_t>(items[1].value) == 128);
     }
-    SUBCASE("value 0 is a protocol error") { CHECK(error_code(parse_v5(Body{0x0B, 0x00}, "t", to_client)) == kProtocolError); }
+    SUBCASE("value 0 is a protocol error") {
+        CHECK(error_code(parse_v5(Body{0x0B, 0x00}, "t", to_client)) == kProtocolError);
+    }
     SUBCASE("value in more bytes than needed") {
         CHECK(error_code(parse_v5(Body{0x0B, 0x85, 0x00}, "t", to_client)) == kMalformed);
     }

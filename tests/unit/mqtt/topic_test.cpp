@@ -1,11 +1,11 @@
 // Topic names, topic filters and matching (section 4.7 of MQTT 3.1.1 and 5.0),
 // with the examples of those sections.
 
+#include "agent/mqtt/topic.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
-
-#include "agent/mqtt/topic.hpp"
 
 using namespace gatewarden::mqtt;
 using namespace std::string_literals;
@@ -13,10 +13,11 @@ using namespace std::string_literals;
 TEST_CASE("utf8 accepts well-formed strings") {
     CHECK(validate_utf8(""));
     CHECK(validate_utf8("sensors/temperature"));
-    CHECK(validate_utf8("caf\xC3\xA9"));              // U+00E9, two bytes
-    CHECK(validate_utf8("\xE2\x82\xAC"));             // U+20AC, three bytes
-    CHECK(validate_utf8("A\xF0\xAA\x9B\x94"));        // "A" and U+2A6D4, the specification's example
-    CHECK(validate_utf8("\xEF\xBB\xBF"));             // U+FEFF is kept, never skipped
+    CHECK(validate_utf8("caf\xC3\xA9"));        // U+00E9, two bytes
+    CHECK(validate_utf8("\xE2\x82\xAC"));       // U+20AC, three bytes
+    CHECK(validate_utf8("A\xF0\xAA\x9B\x94"));  // "A" and U+2A6D4, the specification's example
+    CHECK(validate_utf8(
+        "\xEF\xBB\xBF"));  // U+FEFF (byte order mark) is a valid character inside a string
     CHECK(validate_utf8(std::string(65535, 'a')));
 }
 
@@ -24,14 +25,22 @@ TEST_CASE("utf8 rejects invalid strings") {
     SUBCASE("U+0000") { CHECK(validate_utf8("a\0b"s).error().code == 0x81); }
     SUBCASE("lone continuation byte") { CHECK(validate_utf8("\x80").error().code == 0x81); }
     SUBCASE("truncated sequence") { CHECK(validate_utf8("\xE2\x82").error().code == 0x81); }
-    SUBCASE("overlong two-byte form of '/'") { CHECK(validate_utf8("\xC0\xAF").error().code == 0x81); }
-    SUBCASE("overlong three-byte form") { CHECK(validate_utf8("\xE0\x80\xAF").error().code == 0x81); }
-    SUBCASE("overlong four-byte form") { CHECK(validate_utf8("\xF0\x80\x80\xAF").error().code == 0x81); }
+    SUBCASE("overlong two-byte form of '/'") {
+        CHECK(validate_utf8("\xC0\xAF").error().code == 0x81);
+    }
+    SUBCASE("overlong three-byte form") {
+        CHECK(validate_utf8("\xE0\x80\xAF").error().code == 0x81);
+    }
+    SUBCASE("overlong four-byte form") {
+        CHECK(validate_utf8("\xF0\x80\x80\xAF").error().code == 0x81);
+    }
     SUBCASE("surrogate U+D800") { CHECK(validate_utf8("\xED\xA0\x80").error().code == 0x81); }
     SUBCASE("surrogate U+DFFF") { CHECK(validate_utf8("\xED\xBF\xBF").error().code == 0x81); }
     SUBCASE("above U+10FFFF") { CHECK(validate_utf8("\xF4\x90\x80\x80").error().code == 0x81); }
     SUBCASE("byte 0xFF") { CHECK(validate_utf8("\xFF").error().code == 0x81); }
-    SUBCASE("longer than 65535 bytes") { CHECK(validate_utf8(std::string(65536, 'a')).error().code == 0x81); }
+    SUBCASE("longer than 65535 bytes") {
+        CHECK(validate_utf8(std::string(65536, 'a')).error().code == 0x81);
+    }
 }
 
 TEST_CASE("topic name rejects wildcards") {
@@ -46,15 +55,17 @@ TEST_CASE("topic name rejects wildcards") {
 
 TEST_CASE("topic filter validation") {
     SUBCASE("valid filters") {
-        for (const char* filter : {"sport/tennis/player1/#", "sport/#", "#", "+", "+/tennis/#", "sport/+/player1",
-                                   "/+", "+/+", "a//b", "$SYS/#", "$share/group/sport/#", "$share/g/+"}) {
+        for (const char* filter :
+             {"sport/tennis/player1/#", "sport/#", "#", "+", "+/tennis/#", "sport/+/player1", "/+",
+              "+/+", "a//b", "$SYS/#", "$share/group/sport/#", "$share/g/+"}) {
             CAPTURE(filter);
             CHECK(validate_topic_filter(filter));
         }
     }
     SUBCASE("invalid filters") {
-        for (const char* filter : {"", "sport/tennis#", "sport/tennis/#/ranking", "sport+", "#/", "a/b#",
-                                   "$share/group", "$share//a", "$share/gr+oup/a", "$share/g#/a", "$share/group/"}) {
+        for (const char* filter :
+             {"", "sport/tennis#", "sport/tennis/#/ranking", "sport+", "#/", "a/b#", "$share/group",
+              "$share//a", "$share/gr+oup/a", "$share/g#/a", "$share/group/"}) {
             CAPTURE(filter);
             CHECK(validate_topic_filter(filter).error().code == 0x81);
         }
@@ -144,7 +155,8 @@ TEST_CASE("topic name checks every position") {
     }
     CHECK(validate_topic_name(base));
     CHECK(validate_topic_name(base + "/x+").error().code == 0x81);
-    CHECK(validate_topic_name("plant/l\xC3\xA9/a/b/c/d"));                        // U+00E9 across bytes 7 and 8
-    CHECK(validate_topic_name("plant/l\xED\xA0\x80/a/b/c").error().code == 0x81);  // surrogate across a boundary
-    CHECK(validate_utf8(base + "+#"));                                              // wildcards are valid UTF-8
+    CHECK(validate_topic_name("plant/l\xC3\xA9/a/b/c/d"));  // U+00E9 across bytes 7 and 8
+    CHECK(validate_topic_name("plant/l\xED\xA0\x80/a/b/c").error().code ==
+          0x81);                        // surrogate across a boundary
+    CHECK(validate_utf8(base + "+#"));  // wildcards are valid UTF-8
 }
