@@ -106,6 +106,22 @@ Status ChainAppender::rotate() {
     return Ok{};
 }
 
+Status ChainAppender::move_line_if_segment_full(std::size_t& line_start) {
+    // A line that would overflow a non-empty segment starts the next one.
+    const bool segment_full = segment_.size() + buffer_.size() + 1 > options_.segment_size &&
+                              segment_.size() + line_start > 0;
+    if (!segment_full) return Ok{};
+
+    std::string line = buffer_.substr(line_start);
+    buffer_.resize(line_start);
+    auto moved_on = flush();
+    if (moved_on) moved_on = rotate();
+    if (!moved_on) return moved_on;
+    buffer_ = std::move(line);
+    line_start = 0;
+    return Ok{};
+}
+
 Status ChainAppender::append(std::span<const Event> events) {
     if (failure_) return *failure_;
 
@@ -113,18 +129,8 @@ Status ChainAppender::append(std::span<const Event> events) {
         std::size_t line_start = buffer_.size();
         encoder_.append_event(buffer_, event, head_.seq + 1, prev_hex_);
 
-        // A line that would overflow a non-empty segment starts the next one.
-        const bool segment_full = segment_.size() + buffer_.size() + 1 > options_.segment_size &&
-                                  segment_.size() + line_start > 0;
-        if (segment_full) {
-            std::string line = buffer_.substr(line_start);
-            buffer_.resize(line_start);
-            auto moved_on = flush();
-            if (moved_on) moved_on = rotate();
-            if (!moved_on) return moved_on;
-            buffer_ = std::move(line);
-            line_start = 0;
-        }
+        auto placed = move_line_if_segment_full(line_start);
+        if (!placed) return placed;
 
         end_line(line_start);
         unsealed_events_ = true;
@@ -149,9 +155,11 @@ Status ChainAppender::seal() {
 
     const SealRecord record =
         make_seal(options_.signing_key, options_.gateway, head_.seq, head_.hash);
-    const std::size_t line_start = buffer_.size();
+    std::size_t line_start = buffer_.size();
     encoder_.append_seal(buffer_, record, std::chrono::system_clock::now(), head_.seq + 1,
                          prev_hex_);
+    auto placed = move_line_if_segment_full(line_start);
+    if (!placed) return placed;
     end_line(line_start);
     auto written = flush();
     if (!written) return written;

@@ -58,6 +58,9 @@ class ChainAppender {
   private:
     void open_segment(std::uint64_t number);
     void write_public_key();
+    // Moves the line being encoded at `line_start` into a new segment when it
+    // does not fit the current one; `line_start` then becomes 0.
+    Status move_line_if_segment_full(std::size_t& line_start);
     void end_line(std::size_t line_start);
     Status rotate();
     Status check(Status status);
