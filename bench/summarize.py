@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""Prints the medians of bench/run's results (results.tsv) as a table.
+
+Each row of the input is: nodelay, scenario, setup, round, key, value. The
+table has one line per scenario and figure, the medians of the three setups,
+and the ratios gatewarden/direct and gatewarden/relay. For the fixed-rate
+latency scenarios it also prints the latency each hop adds over direct.
+"""
+
+import collections
+import statistics
+import sys
+
+FIGURES = {
+    "delivered_per_s": "msg/s delivered",
+    "lost": "lost (sent - received)",
+    "p50_us": "p50 us",
+    "p99_us": "p99 us",
+    "p999_us": "p99.9 us",
+    "connects_per_s": "connects/s",
+    "failed": "failed connects",
+    "baseline_kib": "baseline RSS KiB",
+    "kib_per_device": "KiB per idle device",
+    "reload_ms": "reload ms",
+}
+SETUPS = ("direct", "relay", "gatewarden")
+
+
+def figures_for(scenario):
+    if scenario.startswith("lat-"):
+        return ["delivered_per_s", "p50_us", "p99_us", "p999_us", "lost"]
+    if scenario.startswith("conn-"):
+        return ["connects_per_s", "failed"]
+    if scenario.startswith("idle-"):
+        return ["baseline_kib", "kib_per_device"]
+    if scenario.startswith("reload-"):
+        return ["reload_ms"]
+    return ["delivered_per_s", "p50_us", "p99_us", "lost"]
+
+
+def ratio(numerator, denominator):
+    if numerator is None or denominator in (None, 0):
+        return "-"
+    return f"{numerator / denominator:.2f}"
+
+
+def number(value):
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.1f}"
+
+
+def main(path):
+    values = collections.defaultdict(list)
+    order = []
+    with open(path, encoding="utf-8") as results:
+        for line in results:
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) != 6:
+                continue
+            nodelay, scenario, setup, _round, key, value = fields
+            if (nodelay, scenario) not in order:
+                order.append((nodelay, scenario))
+            try:
+                values[(nodelay, scenario, setup, key)].append(float(value))
+            except ValueError:
+                continue
+
+    def median(nodelay, scenario, setup, key):
+        samples = values.get((nodelay, scenario, setup, key))
+        return statistics.median(samples) if samples else None
+
+    header = f"{'nodelay':7} {'scenario':11} {'figure':22} {'direct':>9} {'relay':>9} {'gatewarden':>10} {'gw/direct':>9} {'gw/relay':>8}  runs"
+    print(header)
+    print("-" * len(header))
+    for nodelay, scenario in order:
+        for key in figures_for(scenario):
+            medians = [median(nodelay, scenario, setup, key) for setup in SETUPS]
+            if all(m is None for m in medians):
+                continue
+            direct, relay, gateway = medians
+            runs = "/".join(str(len(values.get((nodelay, scenario, setup, key), []))) for setup in SETUPS)
+            print(f"{nodelay:7} {scenario:11} {FIGURES[key]:22} {number(direct):>9} {number(relay):>9} "
+                  f"{number(gateway):>10} {ratio(gateway, direct):>9} {ratio(gateway, relay):>8}  {runs}")
+        if scenario.startswith("lat-"):
+            for key in ("p50_us", "p99_us"):
+                direct, relay, gateway = (median(nodelay, scenario, setup, key) for setup in SETUPS)
+                if None in (direct, relay, gateway):
+                    continue
+                print(f"{nodelay:7} {scenario:11} {'added ' + FIGURES[key]:22} {'':>9} {number(relay - direct):>9} "
+                      f"{number(gateway - direct):>10}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: summarize.py RESULTS_TSV")
+    main(sys.argv[1])
