@@ -24,14 +24,14 @@ constexpr int runtime_failure = 1;
 constexpr int usage_error = 2;
 
 int report_error(const std::string& message, int exit_status) {
-    // journald reads "<3>" as the error priority; a terminal gets plain text.
+    // journald reads "<3>" as the error priority, and a terminal gets plain text.
     const char* priority = stderr_is_journal() ? "<3>" : "";
     std::cerr << priority << "gatewarden: error: " << message << '\n';
     return exit_status;
 }
 
 int report_parse_error(const CLI::App& app, const CLI::ParseError& error) {
-    // --help and --version end parsing with a "success" error; a
+    // --help and --version end parsing with a "success" error. A
     // CLI::RuntimeError from a subcommand carries that subcommand's status.
     if (error.get_exit_code() == 0 || error.get_name() == "RuntimeError") return app.exit(error);
 
@@ -43,9 +43,10 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& error) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-    CLI::App app{"MQTT access proxy with per-device credentials, topic-level least privilege "
-                 "and a signed access event log",
-                 "gatewarden"};
+    CLI::App app{
+        "MQTT access proxy with per-device credentials, topic-level least privilege "
+        "and a signed access event log",
+        "gatewarden"};
     app.set_version_flag("--version", version_text, "Print the version and exit");
     app.require_subcommand(1);
     // Subcommands inherit this, so `--log-level` also works after the subcommand's name.

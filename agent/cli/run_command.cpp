@@ -47,8 +47,9 @@ void log_configuration(const config::Config& config, const std::string& file) {
 }
 
 int run_gateway(const RunFlags& flags) {
-    const config::Config config = config::apply_overrides(
-        config::load_config(flags.config_file), overrides_of(flags), std::filesystem::current_path());
+    const config::Config config =
+        config::apply_overrides(config::load_config(flags.config_file), overrides_of(flags),
+                                std::filesystem::current_path());
     log_configuration(config, flags.config_file);
 
     crypto::init_crypto();

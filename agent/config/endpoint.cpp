@@ -40,22 +40,27 @@ bool is_ipv6(const std::string& host) {
     return inet_pton(AF_INET6, host.c_str(), &address) == 1;
 }
 
-// A DNS name: labels of 1 to 63 letters, digits and '-', not starting or
-// ending with '-', at most 253 bytes in all.
+bool is_label_char(char c) {
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return letter || (c >= '0' && c <= '9') || c == '-';
+}
+
+// One label of a DNS name: 1 to 63 letters, digits and '-', not starting or
+// ending with '-'.
+bool is_label(std::string_view label) {
+    if (label.empty() || label.size() > 63) return false;
+    if (label.front() == '-' || label.back() == '-') return false;
+    return std::all_of(label.begin(), label.end(), is_label_char);
+}
+
+// A DNS name: labels separated by dots, at most 253 bytes in all.
 bool is_host_name(const std::string& host) {
     if (host.empty() || host.size() > 253) return false;
 
     std::size_t label_start = 0;
     while (label_start <= host.size()) {
         const auto dot = std::min(host.find('.', label_start), host.size());
-        const std::string_view label(host.data() + label_start, dot - label_start);
-        const bool label_ok =
-            !label.empty() && label.size() <= 63 && label.front() != '-' && label.back() != '-' &&
-            std::all_of(label.begin(), label.end(), [](char c) {
-                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                       (c >= '0' && c <= '9') || c == '-';
-            });
-        if (!label_ok) return false;
+        if (!is_label(std::string_view(host).substr(label_start, dot - label_start))) return false;
         label_start = dot + 1;
     }
     return true;
@@ -102,9 +107,8 @@ void check_host(const std::string& host, bool bracketed, const EndpointSyntax& s
     }
 
     // Digits and dots only: meant as IPv4, so "300.1.1.1" must not pass as a name.
-    const bool looks_numeric = std::all_of(host.begin(), host.end(), [](char c) {
-        return (c >= '0' && c <= '9') || c == '.';
-    });
+    const bool looks_numeric = std::all_of(
+        host.begin(), host.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
     if (looks_numeric ? !is_ipv4(host) : !is_host_name(host)) {
         syntax.fail(looks_numeric ? "invalid IPv4 address" : "invalid host name");
     }

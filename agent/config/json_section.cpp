@@ -28,7 +28,7 @@ std::string key_path(const std::vector<OpenValue>& open, const std::string& last
     return path + last_key;
 }
 
-// nlohmann's what() starts with "[json.exception.parse_error.101] "; the
+// nlohmann's what() starts with "[json.exception.parse_error.101] ", and the
 // operator needs only the part after it.
 std::string parse_error_text(const nlohmann::json::parse_error& error) {
     std::string text = error.what();
@@ -46,7 +46,7 @@ std::string parse_error_text(const nlohmann::json::parse_error& error) {
 }  // namespace
 
 Json parse_strict_json(const std::string& text) {
-    // nlohmann keeps the last of two equal keys silently; a configuration
+    // nlohmann keeps the last of two equal keys silently. A configuration
     // with two "on_failure" keys must not pass, so the callback tracks them.
     std::vector<OpenValue> open;
     const auto element_done = [&open] {

@@ -8,7 +8,8 @@ Config apply_overrides(Config config, const Overrides& overrides,
                        const std::filesystem::path& working_dir) {
     if (!overrides.listen.empty()) {
         std::vector<Endpoint> listen;
-        for (const auto& text : overrides.listen) listen.push_back(parse_endpoint(text, "--listen"));
+        for (const auto& text : overrides.listen)
+            listen.push_back(parse_endpoint(text, "--listen"));
         detail::check_distinct(listen, "--listen");
         config.listen = std::move(listen);
     }

@@ -13,10 +13,10 @@
 namespace gatewarden::config {
 
 struct Overrides {
-    std::vector<std::string> listen;         // --listen HOST:PORT; non-empty replaces `listen`
-    std::optional<std::string> broker;       // --broker HOST:PORT
-    std::optional<std::string> inventory;    // --inventory FILE
-    std::optional<std::string> log_dir;      // --log-dir DIR, replaces `audit.dir`
+    std::vector<std::string> listen;       // each --listen HOST:PORT; if any, they replace `listen`
+    std::optional<std::string> broker;     // --broker HOST:PORT
+    std::optional<std::string> inventory;  // --inventory FILE
+    std::optional<std::string> log_dir;    // --log-dir DIR, which replaces `audit.dir`
 };
 
 // Returns `config` with the overrides applied. Relative paths resolve against

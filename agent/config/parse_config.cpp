@@ -63,8 +63,10 @@ Config::Gateway parse_gateway(const Section& gateway) {
 Endpoint parse_listener(const Json& entry, const std::string& key) {
     if (entry.is_string()) return parse_endpoint(entry.get<std::string>(), key);
     if (!entry.is_object()) {
-        throw ConfigError(key + ": expected a string \"HOST:PORT\" or an object with \"address\", "
-                                "got " + detail::describe_type(entry));
+        throw ConfigError(key +
+                          ": expected a string \"HOST:PORT\" or an object with \"address\", "
+                          "got " +
+                          detail::describe_type(entry));
     }
 
     const Section listener(entry, key);
@@ -83,8 +85,9 @@ std::vector<Endpoint> parse_listen(const Json& listen) {
         throw ConfigError("listen: expected an array, got " + detail::describe_type(listen));
     }
     if (listen.empty()) {
-        throw ConfigError("listen: empty list; give at least one \"HOST:PORT\", e.g. "
-                          "\"127.0.0.1:1884\"");
+        throw ConfigError(
+            "listen: empty list; give at least one \"HOST:PORT\", e.g. "
+            "\"127.0.0.1:1884\"");
     }
 
     std::vector<Endpoint> endpoints;
@@ -104,8 +107,8 @@ unsigned parse_threads(const Section& top) {
     }
     // is_number_unsigned() is false for negative integers.
     if (!threads->is_number_unsigned() || threads->get<std::uint64_t>() > max_threads) {
-        throw ConfigError("threads: invalid value " + threads->dump() + "; use 0 (one per core) to " +
-                          std::to_string(max_threads));
+        throw ConfigError("threads: invalid value " + threads->dump() +
+                          "; use 0 (one per core) to " + std::to_string(max_threads));
     }
     return threads->get<unsigned>();
 }
@@ -145,8 +148,7 @@ Config::Audit parse_audit(const Section& audit, const std::filesystem::path& bas
     result.publish_events =
         parse_choice(audit, "publish_events", result.publish_events,
                      {{"summary", PublishEvents::summary}, {"all", PublishEvents::all}});
-    result.summary_interval = parse_duration_key(audit, "summary_interval",
-                                                 result.summary_interval,
+    result.summary_interval = parse_duration_key(audit, "summary_interval", result.summary_interval,
                                                  {.max = 24h, .max_text = "24h"});
     result.on_failure = parse_choice(audit, "on_failure", result.on_failure,
                                      {{"deny", OnFailure::deny}, {"allow", OnFailure::allow}});

@@ -78,8 +78,8 @@ std::chrono::milliseconds check_duration(const std::string& text, const std::str
 void check_distinct(const std::vector<Endpoint>& endpoints, const std::string& key) {
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
         for (std::size_t j = 0; j < i; ++j) {
-            const bool same = endpoints[i].host == endpoints[j].host &&
-                              endpoints[i].port == endpoints[j].port;
+            const bool same =
+                endpoints[i].host == endpoints[j].host && endpoints[i].port == endpoints[j].port;
             if (same) {
                 throw ConfigError(key + ": " + endpoints[i].to_string() +
                                   " is listed twice; list each address once");

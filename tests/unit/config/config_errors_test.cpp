@@ -89,9 +89,9 @@ TEST_CASE("top level must be an object") {
 }
 
 TEST_CASE("missing required key is named") {
-    for (const std::string pointer : {"/gateway", "/gateway/id", "/gateway/environment",
-                                "/gateway/audience", "/listen", "/broker", "/inventory", "/audit",
-                                "/audit/dir", "/audit/signing_key"}) {
+    for (const std::string pointer :
+         {"/gateway", "/gateway/id", "/gateway/environment", "/gateway/audience", "/listen",
+          "/broker", "/inventory", "/audit", "/audit/dir", "/audit/signing_key"}) {
         CAPTURE(pointer);
         Json document = minimal_config();
         const Json::json_pointer key(pointer);
@@ -119,7 +119,8 @@ TEST_CASE("bad durations are rejected") {
         {"/sessions/connect_timeout", "0s", "sessions.connect_timeout: invalid duration \"0s\""},
         {"/sessions/connect_timeout", "-5s", "invalid duration \"-5s\""},
         {"/sessions/connect_timeout", "5 s", "invalid duration \"5 s\""},
-        {"/sessions/connect_timeout", "2h", "sessions.connect_timeout: duration \"2h\" is too long"},
+        {"/sessions/connect_timeout", "2h",
+         "sessions.connect_timeout: duration \"2h\" is too long"},
         {"/credentials/clock_leeway", "soon", "credentials.clock_leeway: invalid duration"},
         {"/credentials/clock_leeway", "0", "credentials.clock_leeway: invalid duration \"0\""},
         {"/credentials/max_token_ttl", "0s", "credentials.max_token_ttl: invalid duration"},
@@ -150,7 +151,8 @@ TEST_CASE("bad enum value lists choices") {
     const Case cases[] = {
         {"/sessions/deny_action_v311",
          "sessions.deny_action_v311: invalid value \"drop\"; use one of ack, disconnect"},
-        {"/audit/publish_events", "audit.publish_events: invalid value \"drop\"; use one of summary, all"},
+        {"/audit/publish_events",
+         "audit.publish_events: invalid value \"drop\"; use one of summary, all"},
         {"/audit/on_failure", "audit.on_failure: invalid value \"drop\"; use one of deny, allow"},
     };
     for (const auto& test : cases) {
@@ -186,7 +188,8 @@ TEST_CASE("gateway identifiers are checked") {
     SUBCASE("environment") {
         Json document = minimal_config();
         document["gateway"]["environment"] = "plant#a";
-        CHECK(config_error(document).starts_with("gateway.environment: invalid identifier \"plant#a\""));
+        CHECK(config_error(document).starts_with(
+            "gateway.environment: invalid identifier \"plant#a\""));
     }
 }
 
@@ -207,7 +210,8 @@ TEST_CASE("bad listen and broker values") {
     SUBCASE("listen entry") {
         Json document = minimal_config();
         document["listen"] = Json::array({"127.0.0.1:1884", "127.0.0.1"});
-        CHECK(config_error(document).starts_with("listen[1]: invalid endpoint \"127.0.0.1\": missing port"));
+        CHECK(config_error(document).starts_with(
+            "listen[1]: invalid endpoint \"127.0.0.1\": missing port"));
     }
     SUBCASE("listen object address") {
         Json document = minimal_config();
@@ -227,12 +231,14 @@ TEST_CASE("bad listen and broker values") {
     SUBCASE("broker equal to a listener") {
         Json document = minimal_config();
         document["broker"] = "127.0.0.1:1884";
-        CHECK(config_error(document).starts_with("broker: 127.0.0.1:1884 is also a listen address"));
+        CHECK(
+            config_error(document).starts_with("broker: 127.0.0.1:1884 is also a listen address"));
     }
 }
 
 TEST_CASE("bad paths are rejected") {
-    for (const std::string pointer : {"/inventory", "/state_dir", "/audit/dir", "/audit/signing_key"}) {
+    for (const std::string pointer :
+         {"/inventory", "/state_dir", "/audit/dir", "/audit/signing_key"}) {
         CAPTURE(pointer);
         Json document = minimal_config();
         document[Json::json_pointer(pointer)] = "";
@@ -241,14 +247,16 @@ TEST_CASE("bad paths are rejected") {
     SUBCASE("NUL character") {
         Json document = minimal_config();
         document["inventory"] = std::string("inv\0entory.json", 15);
-        CHECK(config_error(document).starts_with("inventory: path \"inv\\u0000entory.json\" contains a NUL"));
+        CHECK(config_error(document).starts_with(
+            "inventory: path \"inv\\u0000entory.json\" contains a NUL"));
     }
 }
 
 TEST_CASE("invalid JSON is rejected") {
     SUBCASE("syntax error") {
         CHECK_THROWS_WITH_AS(parse_config("{\"gateway\": }", sample_base_dir),
-                             Contains("invalid JSON: parse error at line 1, column 13"), ConfigError);
+                             Contains("invalid JSON: parse error at line 1, column 13"),
+                             ConfigError);
     }
     SUBCASE("comments") {
         const std::string text = "{\n  // the gateway\n  \"threads\": 1\n}";
@@ -256,7 +264,8 @@ TEST_CASE("invalid JSON is rejected") {
                              Contains("comments are not allowed"), ConfigError);
     }
     SUBCASE("empty text") {
-        CHECK_THROWS_WITH_AS(parse_config("", sample_base_dir), Contains("invalid JSON"), ConfigError);
+        CHECK_THROWS_WITH_AS(parse_config("", sample_base_dir), Contains("invalid JSON"),
+                             ConfigError);
     }
 }
 
@@ -279,7 +288,8 @@ TEST_CASE("duplicate keys are rejected") {
     }
     SUBCASE("same key in two objects is fine") {
         Json document = minimal_config();
-        document["listen"] = Json::parse(R"([{"address": "127.0.0.1:1884"}, {"address": "[::1]:1884"}])");
+        document["listen"] =
+            Json::parse(R"([{"address": "127.0.0.1:1884"}, {"address": "[::1]:1884"}])");
         CHECK(parse_sample(document).listen.size() == 2);
     }
 }

@@ -66,8 +66,7 @@ TEST_CASE("endpoint rejects malformed values") {
     for (const auto& test : cases) {
         const std::string text = test.text;
         CAPTURE(text);
-        const std::string expected =
-            "--listen: invalid endpoint \"" + text + "\": " + test.problem;
+        const std::string expected = "--listen: invalid endpoint \"" + text + "\": " + test.problem;
         CHECK_THROWS_WITH_AS(parse_endpoint(text, "--listen"), doctest::Contains(expected.c_str()),
                              ConfigError);
         CHECK_THROWS_WITH_AS(parse_endpoint(text, "--listen"),

@@ -64,21 +64,24 @@ TEST_CASE("bad override names the flag") {
     SUBCASE("--listen") {
         Overrides overrides;
         overrides.listen = {"127.0.0.1:2884", "127.0.0.1"};
-        CHECK_THROWS_WITH_AS(apply_overrides(file, overrides, working_dir),
-                             doctest::Contains("--listen: invalid endpoint \"127.0.0.1\": missing port"),
-                             ConfigError);
+        CHECK_THROWS_WITH_AS(
+            apply_overrides(file, overrides, working_dir),
+            doctest::Contains("--listen: invalid endpoint \"127.0.0.1\": missing port"),
+            ConfigError);
     }
     SUBCASE("--listen twice the same") {
         Overrides overrides;
         overrides.listen = {"127.0.0.1:2884", "127.0.0.1:2884"};
         CHECK_THROWS_WITH_AS(apply_overrides(file, overrides, working_dir),
-                             doctest::Contains("--listen: 127.0.0.1:2884 is listed twice"), ConfigError);
+                             doctest::Contains("--listen: 127.0.0.1:2884 is listed twice"),
+                             ConfigError);
     }
     SUBCASE("--broker") {
         Overrides overrides;
         overrides.broker = "127.0.0.1:0";
         CHECK_THROWS_WITH_AS(apply_overrides(file, overrides, working_dir),
-                             doctest::Contains("--broker: invalid endpoint \"127.0.0.1:0\""), ConfigError);
+                             doctest::Contains("--broker: invalid endpoint \"127.0.0.1:0\""),
+                             ConfigError);
     }
     SUBCASE("--inventory") {
         Overrides overrides;

@@ -1,5 +1,5 @@
-// `gatewarden run` as the command line sees it, for the cases that end
-// before the daemon starts: usage errors and configuration errors.
+// `gatewarden run` through run_cli, for the cases that end before the
+// daemon starts: usage errors and configuration errors.
 
 #include <doctest/doctest.h>
 
@@ -109,7 +109,8 @@ TEST_CASE("run reports bad override flags") {
         CHECK(result.errors.starts_with("gatewarden: error: --inventory: empty path"));
     }
     SUBCASE("--log-dir") {
-        const CliResult result = run_gatewarden({"run", "--config", file.string(), "--log-dir", ""});
+        const CliResult result =
+            run_gatewarden({"run", "--config", file.string(), "--log-dir", ""});
         CHECK(result.exit_status == 2);
         CHECK(result.errors.starts_with("gatewarden: error: --log-dir: empty path"));
     }
