@@ -264,7 +264,7 @@ double percentile_us(std::vector<std::uint64_t>& samples, double fraction) {
 }
 
 int run_throughput(const LoadOptions& options) {
-    const Keys keys = gb::read_bench_keys(options.keys_file);
+    const Keys keys = gb::read_bench_keys(options.keys_file, options.publishers + options.subscribers);
 
     // Set-up: subscribers first, so that they see the first message.
     std::vector<Subscriber> subscribers(static_cast<std::size_t>(options.subscribers));
@@ -444,7 +444,7 @@ bool login_once(std::uint16_t port, const mqtt::Bytes& connect) {
 }
 
 int run_connects(const ConnectOptions& options) {
-    const Keys keys = gb::read_bench_keys(options.keys_file);
+    const Keys keys = gb::read_bench_keys(options.keys_file, options.concurrency);
 
     // Every CONNECT carries its own token, minted before the clock starts.
     std::vector<std::vector<mqtt::Bytes>> connects(static_cast<std::size_t>(options.concurrency));
@@ -479,7 +479,7 @@ int run_connects(const ConnectOptions& options) {
 // ---- idle devices ----------------------------------------------------------
 
 int run_idle(std::uint16_t port, const std::string& keys_file, int devices, double hold) {
-    const Keys keys = gb::read_bench_keys(keys_file);
+    const Keys keys = gb::read_bench_keys(keys_file, devices);
     std::vector<int> fds;
     for (int i = 0; i < devices; ++i) fds.push_back(connect_device(port, keys, gb::bench_device_id(i)));
     std::printf("READY devices=%d\n", devices);

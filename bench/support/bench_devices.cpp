@@ -66,7 +66,7 @@ void write_bench_inventory(const std::filesystem::path& inventory_file, const st
     }
 }
 
-std::map<std::string, crypto::SecretKey> read_bench_keys(const std::filesystem::path& keys_file) {
+std::map<std::string, crypto::SecretKey> read_bench_keys(const std::filesystem::path& keys_file, int devices) {
     std::ifstream in(keys_file);
     if (!in) throw std::runtime_error("cannot read keys file " + keys_file.string() + ": run 'bench_loadgen inventory' first");
     std::stringstream text;
@@ -75,9 +75,15 @@ std::map<std::string, crypto::SecretKey> read_bench_keys(const std::filesystem::
     if (!keys.is_object()) throw std::runtime_error("keys file " + keys_file.string() + " is not a JSON object");
 
     std::map<std::string, crypto::SecretKey> result;
-    for (const auto& [id, pem] : keys.items()) {
-        auto key = crypto::parse_private_key_pem(pem.get<std::string>());
-        if (!key) throw std::runtime_error("keys file " + keys_file.string() + ": bad key for " + id);
+    for (int index = 0; index < devices; ++index) {
+        const std::string id = bench_device_id(index);
+        const auto found = keys.find(id);
+        if (found == keys.end() || !found->is_string()) {
+            throw std::runtime_error("keys file " + keys_file.string() + " has no key for " + id +
+                                     ": make the inventory with at least " + std::to_string(devices) + " devices");
+        }
+        auto key = crypto::parse_private_key_pem(found->get<std::string>());
+        if (!key) throw std::runtime_error("keys file " + keys_file.string() + ": invalid key for " + id);
         result.emplace(id, std::move(key.value()));
     }
     return result;

@@ -30,9 +30,12 @@ std::string bench_device_id(int index);
 void write_bench_inventory(const std::filesystem::path& inventory_file, const std::filesystem::path& keys_file,
                            int devices);
 
-// Reads a keys file written by write_bench_inventory. Throws
-// std::runtime_error naming the file when it cannot be read or parsed.
-std::map<std::string, crypto::SecretKey> read_bench_keys(const std::filesystem::path& keys_file);
+// Reads the keys of the first `devices` devices (dev-000000 on) from a keys
+// file written by write_bench_inventory. Only those: each SecretKey is a
+// guarded libsodium allocation of its own, and tens of thousands of them
+// exhaust the process's memory mappings. Throws std::runtime_error naming
+// the file when it cannot be read or parsed, or lacks one of the devices.
+std::map<std::string, crypto::SecretKey> read_bench_keys(const std::filesystem::path& keys_file, int devices);
 
 // A fresh token (new jti, 15 minutes) for `device`, signed with `key`.
 std::string mint_bench_token(const crypto::SecretKey& key, const std::string& device);
