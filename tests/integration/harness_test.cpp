@@ -91,3 +91,18 @@ TEST_CASE("harness: raw CONNECT gets CONNACK") {
         CHECK(reason_code(*connack) == 0);
     }
 }
+
+TEST_CASE("harness: Mosquitto sends DISCONNECT above max_qos") {
+    MosquittoBroker broker({.extra_config = "max_qos 1\n"});
+    RawConnection client(broker.port());
+    REQUIRE(client.send(connect_packet(5, "harness-client", "", "")));
+    REQUIRE(client.read_packet(3s));
+
+    // Mosquitto 2.0.11 closes without DISCONNECT on a session takeover or a
+    // shutdown, but answers a PUBLISH above its max_qos with DISCONNECT 0x9B
+    // (QoS not supported): the broker DISCONNECT that relay tests use.
+    REQUIRE(client.send(publish_packet(5, "a", "x", 2, 1)));
+    const auto disconnect = client.read_packet(3s);
+    REQUIRE(disconnect);
+    CHECK(hex(*disconnect) == "e0 01 9b");
+}

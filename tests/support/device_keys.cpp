@@ -5,6 +5,7 @@
 #include <atomic>
 #include <random>
 #include <stdexcept>
+#include <string_view>
 
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -17,16 +18,22 @@ constexpr const char* debian_python = "/usr/bin/python3";
 
 // Reads the key file named by argv[1], the claims and header as JSON from
 // argv[2] and argv[3], the algorithm from argv[4], and prints the token.
+// PyJWT 2.6 knows Ed25519 signatures only by the name EdDSA, so RFC 9864's
+// name Ed25519 is registered as a second name for the same algorithm.
 constexpr const char* pyjwt_script = R"(import json, sys
 import jwt
-algorithm = sys.argv[4]
-if algorithm == 'EdDSA':
-    key = open(sys.argv[1]).read()
+from jwt.algorithms import OKPAlgorithm
+key_file, claims, header, algorithm = sys.argv[1:5]
+jws = jwt.PyJWS()
+jws.register_algorithm('Ed25519', OKPAlgorithm())
+if algorithm in ('EdDSA', 'Ed25519'):
+    key = open(key_file).read()
 elif algorithm == 'none':
     key = None
 else:
     key = 'a-shared-secret-that-no-device-has'
-print(jwt.encode(json.loads(sys.argv[2]), key, algorithm=algorithm, headers=json.loads(sys.argv[3])))
+payload = json.dumps(json.loads(claims)).encode()
+print(jws.encode(payload, key, algorithm=algorithm, headers=json.loads(header)))
 )";
 
 std::string trimmed(std::string text) {
@@ -72,6 +79,32 @@ nlohmann::json standard_claims(const std::string& device, const std::string& aud
             {"iat", now.count()},
             {"exp", (now + ttl).count()},
             {"jti", unique_jti()}};
+}
+
+nlohmann::json jwt_claims(const std::string& token) {
+    const auto first_dot = token.find('.');
+    const auto second_dot = token.find('.', first_dot + 1);
+    if (first_dot == std::string::npos || second_dot == std::string::npos) {
+        throw std::invalid_argument("not a compact JWS: " + token);
+    }
+    const std::string encoded = token.substr(first_dot + 1, second_dot - first_dot - 1);
+
+    // base64url without padding, decoded six bits at a time.
+    std::string decoded;
+    unsigned buffer = 0;
+    int bits = 0;
+    for (char c : encoded) {
+        const auto position =
+            std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_").find(c);
+        if (position == std::string_view::npos) throw std::invalid_argument("invalid base64url in " + token);
+        buffer = (buffer << 6) | static_cast<unsigned>(position);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            decoded.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+        }
+    }
+    return nlohmann::json::parse(decoded);
 }
 
 std::string with_broken_signature(const std::string& token) {

@@ -30,9 +30,9 @@ public:
                      const std::string& ttl) const;
 
     // Signs `claims` with PyJWT; `header` fields go into the JOSE header
-    // beside PyJWT's own `alg` and `typ`. `algorithm` "EdDSA" signs with this
-    // key; other algorithms ("HS256", "none") exist to build tokens that must
-    // be rejected, and sign with a fixed secret or nothing.
+    // beside PyJWT's own `alg` and `typ`. `algorithm` "EdDSA" or "Ed25519"
+    // signs with this key; other algorithms ("HS256", "none") build tokens
+    // that must be rejected, signed with a fixed secret or not at all.
     std::string mint_with_pyjwt(const nlohmann::json& claims, const nlohmann::json& header,
                                 const std::string& algorithm = "EdDSA") const;
 
@@ -48,6 +48,9 @@ nlohmann::json standard_claims(const std::string& device, const std::string& aud
 
 // A token identifier unique within the test run.
 std::string unique_jti();
+
+// The claims of a compact JWS, decoded without verifying the signature.
+nlohmann::json jwt_claims(const std::string& token);
 
 // Replaces one character of a compact JWS's signature so that it no longer verifies.
 std::string with_broken_signature(const std::string& token);

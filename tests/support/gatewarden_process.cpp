@@ -135,6 +135,18 @@ std::optional<Event> GatewardenProcess::wait_for_event(const nlohmann::json& pat
     return wait_for_event([&pattern](const Event& event) { return json_contains(event, pattern); }, timeout);
 }
 
+std::size_t GatewardenProcess::wait_for_event_count(const nlohmann::json& pattern, std::size_t count,
+                                                   std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::size_t found = 0;
+    do {
+        found = events_matching(events(), pattern).size();
+        if (found >= count) return found;
+        std::this_thread::sleep_for(20ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return found;
+}
+
 CommandResult GatewardenProcess::run_cli(const std::vector<std::string>& arguments,
                                          std::chrono::milliseconds timeout) const {
     std::vector<std::string> argv{GATEWARDEN_BINARY};

@@ -77,6 +77,11 @@ public:
     // field by field, other values by equality).
     std::optional<Event> wait_for_event(const nlohmann::json& pattern, std::chrono::milliseconds timeout = 3s) const;
 
+    // Polls the log, up to `timeout`, until `count` events have every field
+    // of `pattern`; returns how many there were at the end.
+    std::size_t wait_for_event_count(const nlohmann::json& pattern, std::size_t count,
+                                     std::chrono::milliseconds timeout = 3s) const;
+
     // Runs `gatewarden ARGS...` (for `logs verify` and `logs query`).
     CommandResult run_cli(const std::vector<std::string>& arguments, std::chrono::milliseconds timeout = 10s) const;
 

@@ -6,6 +6,16 @@ namespace gatewarden::testing {
 
 namespace {
 
+// The code the server sent with a refusal, or -1 when there was none. Paho
+// 1.2.0 reports a refusing 3.1.1 CONNACK in the reason code, a refusing 5.0
+// CONNACK only in the return code (reason code 0), and a dropped connection
+// as a negative return code.
+int server_code(const mqtt::exception& error) {
+    if (error.get_reason_code() > 0) return error.get_reason_code();
+    if (error.get_return_code() > 0) return error.get_return_code();
+    return -1;
+}
+
 int paho_version(MqttVersion version) { return version == MqttVersion::v5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1; }
 
 mqtt::create_options create_options_for(MqttVersion version) { return mqtt::create_options(paho_version(version)); }
@@ -17,8 +27,18 @@ const char* to_string(MqttVersion version) { return version == MqttVersion::v5 ?
 PahoDevice::PahoDevice(const std::string& server_uri, const std::string& client_id, MqttVersion version)
     : version_(version), client_(server_uri, client_id, create_options_for(version), nullptr) {
     client_.set_message_callback([this](mqtt::const_message_ptr message) {
+        ReceivedMessage received{message->get_topic(), message->to_string(), message->get_qos(),
+                                 message->is_retained(), {}};
+        const MQTTProperties& properties = message->get_properties().c_struct();
+        for (int i = 0; i < properties.count; ++i) {
+            const MQTTProperty& property = properties.array[i];
+            if (property.identifier != MQTTPROPERTY_CODE_USER_PROPERTY) continue;
+            received.user_properties.emplace_back(
+                std::string(property.value.data.data, static_cast<std::size_t>(property.value.data.len)),
+                std::string(property.value.value.data, static_cast<std::size_t>(property.value.value.len)));
+        }
         std::lock_guard lock(mutex_);
-        received_.push_back({message->get_topic(), message->to_string(), message->get_qos(), message->is_retained()});
+        received_.push_back(std::move(received));
         changed_.notify_all();
     });
     client_.set_disconnected_handler([this](const mqtt::properties&, mqtt::ReasonCode reason) {
@@ -77,24 +97,25 @@ ConnectResult PahoDevice::connect(const mqtt::connect_options& options) {
         }
         return {true, 0, ""};
     } catch (const mqtt::exception& error) {
-        // Paho reports a refusing CONNACK with its code as a positive number;
-        // a dropped connection is a negative Paho return code.
-        const int code = error.get_reason_code();
-        return {false, code > 0 ? code : -1, error.what()};
+        return {false, server_code(error), error.what()};
     }
 }
 
 PublishResult PahoDevice::publish(const std::string& topic, const std::string& payload, int qos,
                                   std::chrono::milliseconds timeout) {
+    return publish(mqtt::make_message(topic, payload, qos, false), timeout);
+}
+
+PublishResult PahoDevice::publish(mqtt::message_ptr message, std::chrono::milliseconds timeout) {
     try {
-        mqtt::delivery_token_ptr token = client_.publish(topic, payload.data(), payload.size(), qos, false);
+        mqtt::delivery_token_ptr token = client_.publish(message);
         if (!token->wait_for(timeout)) {
             return {false, -1, "no acknowledgement within " + std::to_string(timeout.count()) + " ms"};
         }
         const int reason = static_cast<int>(token->get_reason_code());
         return {reason < 0x80, reason, ""};
     } catch (const mqtt::exception& error) {
-        return {false, error.get_reason_code(), error.what()};
+        return {false, server_code(error), error.what()};
     }
 }
 
@@ -114,8 +135,8 @@ std::vector<int> PahoDevice::subscribe(const std::vector<std::string>& filters, 
         }
         return codes;
     } catch (const mqtt::exception& error) {
-        if (error.get_reason_code() < 0) throw;
-        return {error.get_reason_code()};
+        if (server_code(error) < 0) throw;
+        return {server_code(error)};
     }
 }
 
@@ -147,6 +168,5 @@ void PahoDevice::disconnect() {
     if (!client_.is_connected()) return;
     client_.disconnect()->wait_for(std::chrono::seconds(2));
 }
-
 
 }  // namespace gatewarden::testing

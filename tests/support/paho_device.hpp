@@ -46,6 +46,7 @@ struct ReceivedMessage {
     std::string payload;
     int qos = 0;
     bool retained = false;
+    std::vector<std::pair<std::string, std::string>> user_properties;  // 5.0 only
 };
 
 // How the server ended the session: a 5.0 DISCONNECT (with its reason code)
@@ -73,6 +74,7 @@ public:
     // Publishes and waits until the QoS flow ends (QoS 0: until written).
     PublishResult publish(const std::string& topic, const std::string& payload, int qos,
                           std::chrono::milliseconds timeout = 5s);
+    PublishResult publish(mqtt::message_ptr message, std::chrono::milliseconds timeout = 5s);
 
     // Sends one SUBSCRIBE with all `filters` and returns the SUBACK's code for
     // each position (the granted QoS, or 0x80 and above for a refusal). Paho
@@ -104,6 +106,5 @@ private:
     std::vector<ReceivedMessage> received_;
     std::optional<SessionEnd> session_end_;
 };
-
 
 }  // namespace gatewarden::testing

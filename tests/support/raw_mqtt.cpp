@@ -78,6 +78,8 @@ RawConnection::RawConnection(std::uint16_t port) {
     }
 }
 
+RawConnection::RawConnection(AcceptedSocket socket) : fd_(socket.fd) {}
+
 RawConnection::~RawConnection() { ::close(fd_); }
 
 bool RawConnection::send(const Bytes& bytes) {

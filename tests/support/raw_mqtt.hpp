@@ -17,6 +17,10 @@ using Bytes = std::vector<std::uint8_t>;
 class RawConnection {
 public:
     explicit RawConnection(std::uint16_t port);  // connects to 127.0.0.1:port or throws
+    struct AcceptedSocket {
+        int fd;
+    };
+    explicit RawConnection(AcceptedSocket socket);  // takes ownership of the socket
     ~RawConnection();
     RawConnection(const RawConnection&) = delete;
     RawConnection& operator=(const RawConnection&) = delete;

@@ -14,7 +14,10 @@ nlohmann::json standard_inventory() {
          {{"sensor",
            {{"publish", {{"allow", {"sensors/${device}/#"}}, {"deny", {"sensors/${device}/private/#"}}}},
             {"subscribe",
-             {{"allow", {"commands/${device}/#", "broadcast/#"}}, {"deny", {"broadcast/internal/#"}}}}}}}},
+             {{"allow", {"commands/${device}/#", "broadcast/#"}}, {"deny", {"broadcast/internal/#"}}}}}},
+          {"reader",
+           {{"publish", {{"allow", nlohmann::json::array()}, {"deny", nlohmann::json::array()}}},
+            {"subscribe", {{"allow", {"sensors/#"}}, {"deny", nlohmann::json::array()}}}}}}},
         {"devices", nlohmann::json::array()},
     };
 }
@@ -74,6 +77,13 @@ std::unique_ptr<PahoDevice> TestGateway::broker_observer(const std::string& filt
     const std::vector<int> codes = observer->subscribe({filter}, 2);
     if (codes.size() != 1 || codes[0] >= 0x80) throw std::runtime_error("observer subscription refused: " + filter);
     return observer;
+}
+
+std::optional<Bytes> TestGateway::raw_connack(int protocol_level, const std::string& client_id,
+                                              const std::string& username, const std::string& password) const {
+    RawConnection connection(port());
+    connection.send(connect_packet(protocol_level, client_id, username, password));
+    return connection.read_packet(5s);
 }
 
 CliLogin TestGateway::cli_login(const std::string& id, const std::string& token, MqttVersion version) const {

@@ -7,6 +7,9 @@
 // "team-old", and the policy "sensor":
 //   publish   allow sensors/${device}/#, deny sensors/${device}/private/#
 //   subscribe allow commands/${device}/#, broadcast/#, deny broadcast/internal/#
+// and the policy "reader", for devices that watch what sensors publish:
+//   publish   nothing
+//   subscribe allow sensors/#
 
 #include <map>
 #include <memory>
@@ -19,6 +22,7 @@
 #include "tests/support/mosquitto_broker.hpp"
 #include "tests/support/mosquitto_clients.hpp"
 #include "tests/support/paho_device.hpp"
+#include "tests/support/raw_mqtt.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace gatewarden::testing {
@@ -43,6 +47,7 @@ public:
 
     MosquittoBroker& broker() { return broker_; }
     GatewardenProcess& daemon() { return *daemon_; }
+    const GatewardenProcess& daemon() const { return *daemon_; }
     std::uint16_t port() const { return daemon_->port(); }
     std::string uri() const { return daemon_->uri(); }
     const TempDir& dir() const { return dir_; }
@@ -62,6 +67,10 @@ public:
     // A Paho client connected straight to the broker (past gatewarden) and
     // subscribed to `filter`: it shows what the broker received.
     std::unique_ptr<PahoDevice> broker_observer(const std::string& filter = "#") const;
+
+    // A raw CONNECT through gatewarden, for logins a client library will not send.
+    std::optional<Bytes> raw_connack(int protocol_level, const std::string& client_id, const std::string& username,
+                                     const std::string& password) const;
 
     // mosquitto_pub / mosquitto_sub login for `id` through gatewarden.
     CliLogin cli_login(const std::string& id, const std::string& token, MqttVersion version) const;
