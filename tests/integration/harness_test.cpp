@@ -99,7 +99,7 @@ TEST_CASE("harness: Mosquitto sends DISCONNECT above max_qos") {
     REQUIRE(client.read_packet(3s));
 
     // Mosquitto 2.0.11 closes without DISCONNECT on a session takeover or a
-    // shutdown, but answers a PUBLISH above its max_qos with DISCONNECT 0x9B
+    // shutdown, but responds to a PUBLISH above its max_qos with DISCONNECT 0x9B
     // (QoS not supported): the broker DISCONNECT that relay tests use.
     REQUIRE(client.send(publish_packet(5, "a", "x", 2, 1)));
     const auto disconnect = client.read_packet(3s);

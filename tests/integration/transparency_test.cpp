@@ -135,7 +135,7 @@ TEST_CASE("broker DISCONNECT is relayed to device") {
     REQUIRE(connack);
     REQUIRE(reason_code(*connack) == 0);
 
-    // An allowed PUBLISH above the broker's max_qos: Mosquitto answers with
+    // An allowed PUBLISH above the broker's max_qos: Mosquitto responds with
     // DISCONNECT 0x9B (QoS not supported), which the device must see.
     REQUIRE(device.send(publish_packet(5, "sensors/sensor-1/temp", "x", 2, 1)));
     const auto disconnect = device.read_packet(3s);
