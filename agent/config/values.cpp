@@ -4,16 +4,11 @@
 #include <array>
 
 #include "agent/config/json_section.hpp"
+#include "platform/identifier.hpp"
 #include "platform/time.hpp"
 
 namespace gatewarden::config::detail {
 namespace {
-
-bool is_identifier_char(char c) {
-    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    const bool digit = c >= '0' && c <= '9';
-    return letter || digit || c == '-' || c == '_' || c == '.' || c == ':';
-}
 
 // "0s", "0ms", "00m": parse_duration accepts only positive amounts, but a
 // clock leeway may be turned off.
@@ -28,9 +23,7 @@ bool is_zero_duration(std::string_view text) {
 }  // namespace
 
 std::string check_identifier(const std::string& text, const std::string& key) {
-    const bool valid = !text.empty() && text.size() <= 128 &&
-                       std::all_of(text.begin(), text.end(), is_identifier_char);
-    if (!valid) {
+    if (!is_valid_identifier(text)) {
         throw ConfigError(key + ": invalid identifier " + quote(text) +
                           ": use 1 to 128 letters, digits, '-', '_', '.' or ':'");
     }

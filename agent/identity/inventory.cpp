@@ -22,17 +22,6 @@ const Owner* Inventory::find_owner(std::string_view id) const {
     return found == owner_index.end() ? nullptr : &owners[found->second];
 }
 
-bool is_valid_identifier(std::string_view id) {
-    if (id.empty() || id.size() > 128) return false;
-    for (const char c : id) {
-        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        const bool digit = c >= '0' && c <= '9';
-        const bool mark = c == '-' || c == '_' || c == '.' || c == ':';
-        if (!letter && !digit && !mark) return false;
-    }
-    return true;
-}
-
 Inventory load_inventory(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
     if (!in) {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "platform/crypto.hpp"
+#include "platform/identifier.hpp"
 #include "platform/time.hpp"
 
 namespace gatewarden::identity {
@@ -71,6 +72,6 @@ Inventory parse_inventory(std::string_view json_text);
 Inventory load_inventory(const std::filesystem::path& file);
 
 // Identifiers (device, owner, policy, key id): 1 to 128 of [A-Za-z0-9-_.:].
-bool is_valid_identifier(std::string_view id);
+using gatewarden::is_valid_identifier;
 
 }  // namespace gatewarden::identity

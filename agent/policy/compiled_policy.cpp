@@ -87,16 +87,6 @@ std::string quote_for_message(std::string_view text) {
     return json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-bool is_valid_identifier(std::string_view text) {
-    if (text.empty() || text.size() > 128) return false;
-    for (const char c : text) {
-        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        const bool digit = c >= '0' && c <= '9';
-        const bool mark = c == '-' || c == '_' || c == '.' || c == ':';
-        if (!letter && !digit && !mark) return false;
-    }
-    return true;
-}
 
 CompiledPolicy compile_policy(std::string_view name, const nlohmann::json& body) {
     if (!is_valid_identifier(name)) {

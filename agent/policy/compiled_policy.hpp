@@ -12,6 +12,7 @@
 
 #include "agent/policy/policy_filter.hpp"
 #include "agent/policy/topic_trie.hpp"
+#include "platform/identifier.hpp"
 
 namespace gatewarden::policy {
 
@@ -42,6 +43,6 @@ CompiledPolicy compile_policy(std::string_view name, const nlohmann::json& body)
 // up readable in an error message.
 std::string quote_for_message(std::string_view text);
 
-bool is_valid_identifier(std::string_view text);
+using gatewarden::is_valid_identifier;
 
 }  // namespace gatewarden::policy
