@@ -96,10 +96,19 @@ Result<Clock::time_point> parse_rfc3339(std::string_view text) {
         return invalid_time(text);
     }
 
+    // Compute in microseconds, whose 64-bit range spans every four-digit year,
+    // then clamp to what Clock can hold: libstdc++'s nanosecond system_clock
+    // ends in April 2262. A later time is later than any time the gateway
+    // can observe, so the clamped value compares the same way.
     const auto midnight = std::chrono::sys_days(date);
-    const auto local = midnight + std::chrono::hours(hour) + std::chrono::minutes(minute) +
-                       std::chrono::seconds(second) + fraction;
-    return std::chrono::time_point_cast<Clock::duration>(local - offset);
+    const auto utc = std::chrono::time_point_cast<std::chrono::microseconds>(midnight) +
+                     std::chrono::hours(hour) + std::chrono::minutes(minute) +
+                     std::chrono::seconds(second) + fraction - offset;
+    constexpr auto latest = std::chrono::time_point_cast<std::chrono::microseconds>(Clock::time_point::max());
+    constexpr auto earliest = std::chrono::time_point_cast<std::chrono::microseconds>(Clock::time_point::min());
+    if (utc >= latest) return Clock::time_point::max();
+    if (utc <= earliest) return Clock::time_point::min();
+    return std::chrono::time_point_cast<Clock::duration>(utc);
 }
 
 std::string format_rfc3339_micros(Clock::time_point time) {

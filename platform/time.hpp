@@ -18,7 +18,8 @@ Result<Milliseconds> parse_duration(std::string_view text);
 std::string format_duration(Milliseconds duration);
 
 // Parses "2027-06-01T00:00:00Z" or with fractional seconds ("...00.250Z") or
-// a numeric offset ("+02:00"); the result is UTC.
+// a numeric offset ("+02:00"); the result is UTC. Times past the end of
+// Clock's range (April 2262) clamp to Clock::time_point::max().
 Result<Clock::time_point> parse_rfc3339(std::string_view text);
 
 // Formats as UTC with microseconds: "2027-06-01T00:00:00.000000Z".

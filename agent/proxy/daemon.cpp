@@ -47,6 +47,18 @@ audit::LogWriterOptions log_options(const config::Config& config, crypto::Secret
     return options;
 }
 
+// A lifecycle event: the log then shows when the gateway was up, so that a
+// gap between a stop and the next start is visible to a responder.
+audit::Event lifecycle_event(std::string type, const config::Config& config, std::size_t devices) {
+    audit::Event event;
+    event.type = std::move(type);
+    event.details = {{"environment", config.gateway.environment},
+                     {"listen", config.listen.size()},
+                     {"broker", config.broker.to_string()},
+                     {"devices", devices}};
+    return event;
+}
+
 }  // namespace
 
 int run_daemon(const config::Config& config) {
@@ -69,14 +81,17 @@ int run_daemon(const config::Config& config) {
     services.broker_endpoints = resolve_endpoint(main_context, config.broker, "broker");
 
     DaemonControl control(main_context, services, log, thread_count(config));
+    const std::size_t device_count = initial_state->inventory.devices.size();
+    log.record(lifecycle_event("gateway_started", config, device_count));
     control.start_listeners();
     spdlog::info("proxy: listening on {} ({} network threads, broker {}, {} devices)", control.listen_addresses(),
-                 thread_count(config), config.broker.to_string(), initial_state->inventory.devices.size());
+                 thread_count(config), config.broker.to_string(), device_count);
 
     main_context.run();
 
     control.stop_workers();
     summary_flusher.reset();  // records the last interval's summaries
+    log.record(lifecycle_event("gateway_stopped", config, state.current()->inventory.devices.size()));
     log.stop();
     spdlog::info("proxy: stopped; event log sealed");
     return 0;
