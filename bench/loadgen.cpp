@@ -1,7 +1,7 @@
 // The bench's MQTT load generator: a lean single-threaded epoll client of
-// its own (MQTT 3.1.1, packets from agent/mqtt's encoder), so that on a
-// 2-core machine the load generator takes as little of the CPU the broker
-// and the proxy need as it can. Every device authenticates with a fresh
+// its own (MQTT 3.1.1, packets from agent/mqtt's encoder). On a 2-core
+// machine it shares the CPU with the broker and the proxy, so it does as
+// little work per message as it can. Every device authenticates with a fresh
 // token of its own, minted before the timed phase.
 //
 //   bench_loadgen inventory  --devices N --inventory FILE [--keys FILE]
@@ -66,7 +66,7 @@ int connect_device(std::uint16_t port, const Keys& keys, const std::string& devi
     const int code = gb::send_connect(fd, gb::connect_packet(device, gb::mint_bench_token(key_of(keys, device), device)));
     if (code != 0) {
         ::close(fd);
-        throw std::runtime_error(device + ": CONNECT refused or unanswered (code " + std::to_string(code) + ")");
+        throw std::runtime_error(device + ": CONNECT rejected or timed out (code " + std::to_string(code) + ")");
     }
     return fd;
 }
@@ -209,7 +209,7 @@ bool read_acks(Publisher& publisher) {
     return true;
 }
 
-// Reads deliveries, records their latency and answers QoS 1 with PUBACK.
+// Reads deliveries, records their latency and sends PUBACK for QoS 1.
 // The PUBLISH is read by offsets rather than parsed in full: the load
 // generator shares the CPU with what it measures.
 bool read_deliveries(Subscriber& subscriber, std::size_t subscriber_index, std::vector<Publisher>& publishers,
@@ -273,7 +273,7 @@ int run_throughput(const LoadOptions& options) {
         Subscriber& subscriber = subscribers[static_cast<std::size_t>(i)];
         subscriber.fd = connect_device(options.port, keys, device);
         if (!gb::subscribe(subscriber.fd, "bench/#", static_cast<std::uint8_t>(options.sub_qos))) {
-            throw std::runtime_error(device + ": SUBSCRIBE bench/# refused or unanswered");
+            throw std::runtime_error(device + ": SUBSCRIBE bench/# rejected or timed out");
         }
         gb::make_non_blocking(subscriber.fd);
     }
