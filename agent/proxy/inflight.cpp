@@ -2,7 +2,22 @@
 
 #include <algorithm>
 
+#include "agent/mqtt/codec.hpp"
+
 namespace gatewarden::proxy {
+
+void acknowledge_withheld(const mqtt::Publish& publish, std::uint8_t reason_code,
+                          mqtt::ProtocolVersion version, std::vector<std::uint8_t>& out,
+                          WithheldFlows& withheld) {
+    if (publish.qos == 0) return;
+
+    mqtt::Ack ack;
+    ack.packet_id = publish.packet_id;
+    ack.reason_code = reason_code;
+    ack.type = publish.qos == 1 ? mqtt::PacketType::puback : mqtt::PacketType::pubrec;
+    mqtt::encode(ack, version, out);
+    if (publish.qos == 2) withheld.add(publish.packet_id);
+}
 
 void WithheldFlows::add(std::uint16_t packet_id) {
     if (std::find(ids_.begin(), ids_.end(), packet_id) == ids_.end()) {

@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+#include "agent/mqtt/packets.hpp"
+
 namespace gatewarden::proxy {
 
 // Packet identifiers of QoS 2 flows that gatewarden withheld and acknowledged
@@ -23,6 +25,15 @@ public:
 private:
     std::vector<std::uint16_t> ids_;
 };
+
+// Acknowledges a withheld PUBLISH in place of its real receiver: PUBACK at
+// QoS 1, PUBREC at QoS 2 (remembered in `withheld`, so that the PUBREL that
+// follows is answered with PUBCOMP), nothing at QoS 0. `reason_code` is
+// 0x87 towards a 5.0 device and 0 otherwise; `out` is the output buffer of
+// the side that sent the PUBLISH.
+void acknowledge_withheld(const mqtt::Publish& publish, std::uint8_t reason_code,
+                          mqtt::ProtocolVersion version, std::vector<std::uint8_t>& out,
+                          WithheldFlows& withheld);
 
 // Who sent each PINGREQ still waiting for its PINGRESP, oldest first:
 // the device (its PINGRESP is forwarded) or gatewarden itself (absorbed).

@@ -76,16 +76,8 @@ void Session::handle_broker_publish(std::span<const std::uint8_t> frame) {
     event.details = {{"qos", publish.qos}};
     record(std::move(event));
 
-    mqtt::Ack ack;
-    ack.packet_id = publish.packet_id;
-    if (publish.qos == 1) {
-        ack.type = mqtt::PacketType::puback;
-        mqtt::encode(ack, version_, broker_.output.pending());
-    } else if (publish.qos == 2) {
-        ack.type = mqtt::PacketType::pubrec;
-        mqtt::encode(ack, version_, broker_.output.pending());
-        withheld_from_broker_.add(publish.packet_id);
-    }
+    acknowledge_withheld(publish, mqtt::reason::success, version_, broker_.output.pending(),
+                         withheld_from_broker_);
 }
 
 void Session::handle_broker_pubrel(std::span<const std::uint8_t> frame) {

@@ -143,20 +143,11 @@ void Session::deny_device_publish(const mqtt::Publish& publish, const policy::De
         return;
     }
 
-    mqtt::Ack ack;
-    ack.packet_id = publish.packet_id;
-    ack.reason_code = is_v5(version_) ? mqtt::reason::not_authorized : 0;
-    if (publish.qos == 1) {
-        ack.type = mqtt::PacketType::puback;
-        mqtt::encode(ack, version_, device_.output.pending());
-    } else if (publish.qos == 2) {
-        // 5.0: PUBREC 0x87 ends the flow. 3.1.1 has no failure code, so the
-        // flow runs on and the device's PUBREL is answered here (also a stray
-        // 5.0 PUBREL, which the broker would not know either).
-        ack.type = mqtt::PacketType::pubrec;
-        mqtt::encode(ack, version_, device_.output.pending());
-        withheld_from_device_.add(publish.packet_id);
-    }
+    // 5.0: PUBREC 0x87 ends a QoS 2 flow. 3.1.1 has no failure code, so the
+    // flow runs on and the device's PUBREL is answered here (also a stray
+    // 5.0 PUBREL, which the broker would not know either).
+    const std::uint8_t reason_code = is_v5(version_) ? mqtt::reason::not_authorized : mqtt::reason::success;
+    acknowledge_withheld(publish, reason_code, version_, device_.output.pending(), withheld_from_device_);
 }
 
 void Session::handle_device_pubrel(std::span<const std::uint8_t> frame) {
