@@ -55,7 +55,8 @@ void write_json_atomically(const std::filesystem::path& file, const nlohmann::js
 }  // namespace
 
 GatewardenProcess::GatewardenProcess(const std::string& broker_address, const nlohmann::json& inventory,
-                                     const nlohmann::json& config_patch) {
+                                     const nlohmann::json& config_patch, std::vector<std::string> launcher)
+    : launcher_(std::move(launcher)) {
     port_ = find_free_port();
     config_ = base_config(port_, broker_address, *this);
     config_.merge_patch(config_patch);
@@ -73,9 +74,12 @@ GatewardenProcess::~GatewardenProcess() {
 }
 
 void GatewardenProcess::start() {
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{GATEWARDEN_BINARY, "run", "--config", config_file().string()},
-        dir_ / "gatewarden.stdout", dir_ / "gatewarden.stderr");
+    std::vector<std::string> command = launcher_;
+    for (const std::string& argument : {std::string(GATEWARDEN_BINARY), std::string("run"), std::string("--config"),
+                                        config_file().string()}) {
+        command.push_back(argument);
+    }
+    process_ = std::make_unique<ChildProcess>(command, dir_ / "gatewarden.stdout", dir_ / "gatewarden.stderr");
 
     // Readiness is read from the kernel's socket table rather than probed
     // with a connection, which the daemon would record as an event.

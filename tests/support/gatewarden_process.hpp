@@ -34,9 +34,12 @@ public:
     // Writes the files and starts the daemon in front of the broker at
     // `broker_address` ("127.0.0.1:PORT"). `config_patch` is merged into the
     // generated configuration (RFC 7386 merge patch: null removes a key).
+    // `launcher` is put in front of the daemon's command line, e.g. a shell
+    // that sets resource limits and then runs `exec "$@"`.
     // Throws with the daemon's stderr if it does not start listening.
     GatewardenProcess(const std::string& broker_address, const nlohmann::json& inventory,
-                      const nlohmann::json& config_patch = nlohmann::json::object());
+                      const nlohmann::json& config_patch = nlohmann::json::object(),
+                      std::vector<std::string> launcher = {});
     ~GatewardenProcess();
     GatewardenProcess(const GatewardenProcess&) = delete;
     GatewardenProcess& operator=(const GatewardenProcess&) = delete;
@@ -89,6 +92,7 @@ private:
     TempDir dir_;
     std::uint16_t port_ = 0;
     nlohmann::json config_;
+    std::vector<std::string> launcher_;
     std::unique_ptr<ChildProcess> process_;
 };
 

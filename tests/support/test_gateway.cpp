@@ -41,7 +41,7 @@ void TestGateway::add_device(const std::string& id, const nlohmann::json& patch)
 }
 
 void TestGateway::start() {
-    daemon_ = std::make_unique<GatewardenProcess>(broker_.address(), inventory, config_patch);
+    daemon_ = std::make_unique<GatewardenProcess>(broker_.address(), inventory, config_patch, launcher);
 }
 
 const DeviceKeys& TestGateway::keys(const std::string& device) const {

@@ -36,6 +36,8 @@ public:
     // Added to the configuration gatewarden starts with (merge patch).
     nlohmann::json config_patch = nlohmann::json::object();
     nlohmann::json inventory = standard_inventory();
+    // Put in front of the daemon's command line (see GatewardenProcess).
+    std::vector<std::string> launcher;
 
     // Adds an active device of "team-a" in the gateway's environment with
     // the policy "sensor", max_token_ttl 15m and one fresh key "k1";
