@@ -2,6 +2,7 @@
 // and username, never the credential, and MQTT 5 properties passed unchanged.
 
 #include <algorithm>
+#include <csignal>
 
 #include <doctest/doctest.h>
 
@@ -145,4 +146,33 @@ TEST_CASE("broker DISCONNECT is relayed to device") {
     CHECK(packet_type(*disconnect) == type_disconnect);
     CHECK(reason_code(*disconnect) == qos_not_supported);
     CHECK(device.wait_for_close(3s));
+}
+
+TEST_CASE("dropped device has its will published") {
+    TestGateway gateway;
+    gateway.add_device("sensor-1");
+    gateway.start();
+    auto observer = gateway.broker_observer("sensors/#");
+
+    // mosquitto_sub as the device, with a will on a topic it may publish;
+    // SIGKILL drops its connection without a DISCONNECT.
+    std::vector<std::string> device_command = {"mosquitto_sub"};
+    for (const std::string& argument :
+         cli_login_arguments(gateway.cli_login("sensor-1", gateway.token("sensor-1"), MqttVersion::v5))) {
+        device_command.push_back(argument);
+    }
+    for (const char* argument : {"-t", "commands/sensor-1/#", "--will-topic", "sensors/sensor-1/status",
+                                 "--will-payload", "offline"}) {
+        device_command.push_back(argument);
+    }
+    ChildProcess device(device_command, gateway.dir() / "device.stdout", gateway.dir() / "device.stderr");
+    REQUIRE(gateway.daemon().wait_for_event({{"type", "connect"}, {"device", "sensor-1"}, {"decision", "allow"}}));
+    device.send_signal(SIGKILL);
+
+    // The broker publishes a will as soon as the network connection closes,
+    // so it arrives within a second only if gatewarden closed its side at once.
+    const auto will = observer->next_message(1s);
+    REQUIRE(will.has_value());
+    CHECK(will->topic == "sensors/sensor-1/status");
+    CHECK(will->payload == "offline");
 }
