@@ -148,3 +148,38 @@ TEST_CASE("delivery checked against current rights") {
     REQUIRE(event);
     CHECK((*event)["device"] == "sensor-1");
 }
+
+TEST_CASE("withheld deliveries are acknowledged to broker") {
+    // With one message in flight per client, the broker sends the next
+    // delivery only after the previous one is acknowledged, so the marker
+    // arrives only if gatewarden acknowledged the messages it withheld.
+    TestGateway gateway(MosquittoOptions{.extra_config = "max_inflight_messages 1\n"});
+    gateway.add_device("sensor-1");
+    gateway.start();
+    auto device = gateway.connected_device("sensor-1", MqttVersion::v5);
+    // Granted QoS 2, so each message is delivered at the QoS it was published with.
+    REQUIRE(device->subscribe({"commands/sensor-1/#"}, 2) == std::vector<int>{2});
+
+    // The policy now denies commands/sensor-1/secret/#, which the broker
+    // still delivers under the subscription granted before.
+    nlohmann::json inventory = gateway.inventory;
+    inventory["policies"]["sensor"]["subscribe"]["deny"].push_back("commands/${device}/secret/#");
+    gateway.daemon().reload(inventory);
+    REQUIRE(gateway.daemon().wait_for_event({{"type", "inventory_reload"}}));
+
+    PahoDevice publisher(gateway.broker().uri(), "broker-publisher", MqttVersion::v5);
+    REQUIRE(publisher.connect(publisher.base_options()).accepted);
+    for (const int qos : {1, 2}) {
+        CAPTURE(qos);
+        for (int i = 0; i < 3; ++i) {
+            REQUIRE(publisher.publish("commands/sensor-1/secret/x", "withheld", qos).acknowledged);
+        }
+        REQUIRE(publisher.publish("commands/sensor-1/marker", "end", qos).acknowledged);
+
+        const auto message = device->next_message(3s);
+        REQUIRE(message.has_value());
+        CHECK(message->topic == "commands/sensor-1/marker");
+    }
+    CHECK(gateway.daemon().wait_for_event_count(
+              {{"type", "delivery"}, {"decision", "deny"}, {"topic", "commands/sensor-1/secret/x"}}, 6) == 6);
+}
