@@ -172,7 +172,7 @@ int run_token_mint(const MintOptions& options) {
 
 void add_keygen(CLI::App& app, int& exit_status) {
     auto options = std::make_shared<KeygenOptions>();
-    CLI::App* keygen = app.add_subcommand("keygen", "Create an Ed25519 key pair for a device");
+    CLI::App* keygen = app.add_subcommand("keygen", "Create an Ed25519 key pair: a device key or the gateway's log signing key");
     keygen->add_option("--out", options->out,
                        "Path prefix: writes PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.pub (SPKI PEM)")
         ->required();

@@ -111,7 +111,8 @@ private:
     // session_connect.cpp: CONNECT, admission, the broker connection, CONNACK.
     void handle_first_frame(const mqtt::FrameHeader& header, std::span<const std::uint8_t> frame);
     bool reject_unsupported_version(std::span<const std::uint8_t> frame, std::size_t header_size);
-    void remember_identity(const identity::Admission& admission, const mqtt::Connect& connect);
+    void remember_identity(const identity::Admission& admission, const mqtt::Connect& connect,
+                           const identity::Inventory& inventory);
     void reject_admission(const identity::Admission& admission);
     void reject_connect(std::uint8_t v311_code, std::uint8_t v5_code, audit::Event event);
     void reject_malformed_connect(const Error& error);

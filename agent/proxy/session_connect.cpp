@@ -59,7 +59,7 @@ void Session::handle_first_frame(const mqtt::FrameHeader& header, std::span<cons
 
     const auto state = services_.state.current();
     const auto admission = services_.authenticator.admit(state->inventory, connect, Clock::now());
-    remember_identity(admission, connect);
+    remember_identity(admission, connect, state->inventory);
     if (!admission.admitted()) {
         reject_admission(admission);
         return;
@@ -101,14 +101,24 @@ bool Session::reject_unsupported_version(std::span<const std::uint8_t> frame, st
     return true;
 }
 
-void Session::remember_identity(const identity::Admission& admission, const mqtt::Connect& connect) {
-    if (admission.device != nullptr) {
-        device_id_ = admission.device->id;
-        owner_id_ = admission.device->owner;
-    } else if (identity::is_valid_identifier(connect.client_id)) {
-        // The identity the device claimed, for the event of its rejection;
-        // anything that is not a plain identifier stays out of the log.
-        device_id_ = connect.client_id;
+void Session::remember_identity(const identity::Admission& admission, const mqtt::Connect& connect,
+                                const identity::Inventory& inventory) {
+    // A rejection before the device lookup (a client id that is not the
+    // username) still names the enrolled device and owner that the username
+    // claims, so that the log shows whose identity was misused. The lookup
+    // happens after the decision and does not change the CONNACK.
+    const std::string& claimed = connect.username ? *connect.username : connect.client_id;
+    const identity::Device* device = admission.device;
+    if (device == nullptr && identity::is_valid_identifier(claimed)) {
+        device = inventory.find_device(claimed);
+    }
+
+    if (device != nullptr) {
+        device_id_ = device->id;
+        owner_id_ = device->owner;
+    } else if (identity::is_valid_identifier(claimed)) {
+        // Anything that is not a plain identifier stays out of the log.
+        device_id_ = claimed;
     }
     if (!identity::is_valid_identifier(client_id_)) {
         client_id_.clear();
@@ -145,12 +155,13 @@ void Session::reject_admission(const identity::Admission& admission) {
 // Sends the rejecting CONNACK, records `event`, and closes once it is written.
 void Session::reject_connect(std::uint8_t v311_code, std::uint8_t v5_code, audit::Event event) {
     spdlog::debug("{} CONNECT rejected: {}", log_prefix(), event.reason);
-    const std::string reason = event.reason;
-    record(std::move(event));
-
     mqtt::Connack connack;
     connack.reason_code = version_ == mqtt::ProtocolVersion::v5 ? v5_code : v311_code;
     mqtt::encode(connack, version_, device_.output.pending());
+
+    const std::string reason = event.reason;
+    event.details["reason_code"] = connack.reason_code;
+    record(std::move(event));
 
     // The connect event already records why, so no disconnect event follows.
     disconnect_recorded_ = true;

@@ -46,6 +46,13 @@ void check_rejected(TestGateway& gateway, const Attempt& attempt, RejectCodes co
     const nlohmann::json pattern = {
         {"type", "connect"}, {"decision", "deny"}, {"reason", reason}, {"client_id", attempt.client_id}};
     CHECK(gateway.daemon().wait_for_event_count(pattern, 2) == 2);
+
+    // Each event carries the CONNACK code the device was sent.
+    for (const int code : {codes.v3_1_1, codes.v5}) {
+        nlohmann::json with_code = pattern;
+        with_code["details"] = {{"reason_code", code}};
+        CHECK(gateway.daemon().wait_for_event(with_code));
+    }
 }
 
 // The gateway every rejection test starts: the device "sensor-1" and one
@@ -295,6 +302,11 @@ TEST_CASE("foreign client id or username gets 0x02/0x85") {
     SUBCASE("client id of another device") {
         check_rejected(gateway, {"sensor-2", "sensor-1", [&] { return gateway.token("sensor-1"); }},
                        identifier_rejected, "client_id_mismatch");
+        // The event names the device the username claims, and its owner.
+        CHECK(gateway.daemon().wait_for_event({{"reason", "client_id_mismatch"},
+                                               {"client_id", "sensor-2"},
+                                               {"device", "sensor-1"},
+                                               {"owner", "team-a"}}));
     }
     SUBCASE("username of another device") {
         check_rejected(gateway, {"sensor-1", "sensor-2", [&] { return gateway.token("sensor-2"); }},
