@@ -15,8 +15,10 @@ struct Column {
     std::size_t width;  // characters before the separating space; 0 for the last column
 };
 
-constexpr Column kColumns[] = {{"TIME", 27},         {"TYPE", 16},    {"DEVICE", 20}, {"OWNER", 16},
-                               {"TOPIC/FILTER", 32}, {"DECISION", 8}, {"REASON", 0}};
+// TYPE fits the longest event type, credential_expired.
+constexpr Column kColumns[] = {{"TIME", 27},  {"TYPE", 18},         {"DEVICE", 20},
+                               {"OWNER", 16}, {"TOPIC/FILTER", 32}, {"DECISION", 8},
+                               {"RULE", 28},  {"REASON", 0}};
 
 std::string string_field(const nlohmann::json& event, const char* name) {
     const auto field = event.find(name);
@@ -78,6 +80,7 @@ void print_event_row(std::ostream& out, const nlohmann::json& event) {
                                                     string_field(event, "owner"),
                                                     topic,
                                                     string_field(event, "decision"),
+                                                    string_field(event, "rule"),
                                                     string_field(event, "reason")};
     print_row(out, cells);
 }

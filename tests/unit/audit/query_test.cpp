@@ -24,11 +24,13 @@ Event timed(Event event, const char* time) {
 void write_query_log(const std::filesystem::path& dir) {
     Event subscribe = make_event("subscribe", "cam-2", "", "allow");
     subscribe.filter = "plant/+/temp";
+    Event denied_publish = make_event("publish", "cam-1", "plant/a/temp", "deny");
+    denied_publish.rule = "camera:publish.deny[0]";
     test::write_events(
         dir,
         {
             timed(make_event("connect", "cam-1", "", "allow"), "2027-06-01T10:00:00Z"),
-            timed(make_event("publish", "cam-1", "plant/a/temp", "deny"), "2027-06-01T10:01:00Z"),
+            timed(denied_publish, "2027-06-01T10:01:00Z"),
             timed(subscribe, "2027-06-01T10:02:00Z"),
             timed(make_event("publish", "dog-1", "plant/b/level", "deny"), "2027-06-01T10:03:00Z"),
             timed(make_event("connect", "dog-1", "", "deny"), "2027-06-01T10:04:00Z"),
@@ -128,6 +130,7 @@ TEST_CASE("query table has header and rows") {
     CHECK(first.starts_with("2027-06-01T10:00:00.000000Z"));
     CHECK(second.find("plant/a/temp") == header.find("TOPIC/FILTER"));
     CHECK(second.find("deny") == header.find("DECISION"));
+    CHECK(second.find("camera:publish.deny[0]") == header.find("RULE"));
     CHECK_FALSE(std::getline(lines, extra));
 }
 
