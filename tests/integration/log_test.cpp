@@ -194,7 +194,8 @@ TEST_CASE("logs verify fails on altered log") {
     const std::filesystem::path segment = only_segment(setup.gateway.daemon());
     std::vector<std::string> lines = lines_of_file(segment);
     const std::size_t connect_index = index_of_type(lines, "connect");
-    const std::string connect_seq = std::to_string(nlohmann::json::parse(lines[connect_index])["seq"].get<int>());
+    // The seq that verify must name as the first wrong one.
+    std::string wrong_seq = std::to_string(nlohmann::json::parse(lines[connect_index])["seq"].get<int>());
 
     SUBCASE("one byte of a sealed event changed") {
         std::string& line = lines[connect_index];
@@ -210,6 +211,7 @@ TEST_CASE("logs verify fails on altered log") {
     }
     SUBCASE("one byte of a seal changed") {
         const std::size_t seal_index = index_of_type(lines, "seal");
+        wrong_seq = std::to_string(nlohmann::json::parse(lines[seal_index])["seq"].get<int>());
         std::string& line = lines[seal_index];
         const auto signature = line.find("\"sig\"");
         REQUIRE(signature != std::string::npos);
@@ -221,7 +223,7 @@ TEST_CASE("logs verify fails on altered log") {
     const CommandResult result = setup.verify();
     INFO("stdout: " << result.output << "\nstderr: " << result.errors);
     CHECK(result.exit_status == 1);
-    CHECK((result.output + result.errors).find(connect_seq) != std::string::npos);
+    CHECK((result.output + result.errors).find("first wrong seq " + wrong_seq + " ") != std::string::npos);
 }
 
 TEST_CASE("logs query filters events") {
