@@ -89,6 +89,12 @@ int run_daemon(const config::Config& config) {
 
     main_context.run();
 
+    // Closing the listeners aborted their pending accepts, but run() can
+    // return before those completions ran. Each holds a socket of a worker's
+    // io_context, so they must run now, while the workers still exist, and
+    // not when main_context is destroyed after them.
+    main_context.restart();
+    main_context.poll();
     control.stop_workers();
     summary_flusher.reset();  // records the last interval's summaries
     log.record(lifecycle_event("gateway_stopped", config, state.current()->inventory.devices.size()));
