@@ -153,6 +153,7 @@ private:
     void record(audit::Event event);
     void record_disconnect(std::string_view reason);
     void record_malformed(std::string_view error_text, std::uint8_t code);
+    void record_publish_decision(const mqtt::Publish& publish, const policy::Decision& decision, Side side);
     void count_allowed(const mqtt::Publish& publish, Side side);
     bool record_each_publish() const;
     std::string log_prefix() const;

@@ -56,25 +56,11 @@ void Session::handle_broker_publish(std::span<const std::uint8_t> frame) {
     const auto decision = rules_->deliver(publish.topic);
     if (decision.allowed) {
         send_to_device(frame);
-        if (record_each_publish()) {
-            auto event = make_event("delivery");
-            event.decision = "allow";
-            event.topic = std::string(publish.topic);
-            event.rule = std::string(decision.rule);
-            record(std::move(event));
-        } else {
-            count_allowed(publish, Side::broker);
-        }
+        record_publish_decision(publish, decision, Side::broker);
         return;
     }
 
-    auto event = make_event("delivery");
-    event.decision = "deny";
-    event.reason = "not_authorized";
-    event.topic = std::string(publish.topic);
-    event.rule = std::string(decision.rule);
-    event.details = {{"qos", publish.qos}};
-    record(std::move(event));
+    record_publish_decision(publish, decision, Side::broker);
 
     acknowledge_withheld(publish, mqtt::reason::success, version_, broker_.output.pending(),
                          withheld_from_broker_);

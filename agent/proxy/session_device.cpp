@@ -116,27 +116,13 @@ void Session::handle_device_publish(std::span<const std::uint8_t> frame) {
         send_to_broker(frame);
     }
 
-    if (record_each_publish()) {
-        auto event = make_event("publish");
-        event.decision = "allow";
-        event.topic = std::string(publish.topic);
-        event.rule = std::string(decision.rule);
-        record(std::move(event));
-    } else {
-        count_allowed(publish, Side::device);
-    }
+    record_publish_decision(publish, decision, Side::device);
 }
 
 // A denied PUBLISH never reaches the broker; the device gets the protocol's
 // own answer for its QoS and version.
 void Session::deny_device_publish(const mqtt::Publish& publish, const policy::Decision& decision) {
-    auto event = make_event("publish");
-    event.decision = "deny";
-    event.reason = "not_authorized";
-    event.topic = std::string(publish.topic);
-    event.rule = std::string(decision.rule);
-    event.details = {{"qos", publish.qos}};
-    record(std::move(event));
+    record_publish_decision(publish, decision, Side::device);
 
     if (!is_v5(version_) && services_.config.sessions.deny_action_v311 == config::DenyActionV311::disconnect) {
         end_session("publish_denied", std::nullopt);

@@ -47,6 +47,28 @@ bool Session::record_each_publish() const {
     return services_.config.audit.publish_events == config::PublishEvents::all;
 }
 
+// Records the decision on a PUBLISH that `side` sent: an event of type
+// "publish" (from the device) or "delivery" (from the broker) for each
+// denial, and for allowed messages an event each or a count in the summary,
+// as audit.publish_events says.
+void Session::record_publish_decision(const mqtt::Publish& publish, const policy::Decision& decision,
+                                      Side side) {
+    if (decision.allowed && !record_each_publish()) {
+        count_allowed(publish, side);
+        return;
+    }
+
+    auto event = make_event(side == Side::device ? "publish" : "delivery");
+    event.decision = decision.allowed ? "allow" : "deny";
+    event.topic = std::string(publish.topic);
+    event.rule = std::string(decision.rule);
+    if (!decision.allowed) {
+        event.reason = "not_authorized";
+        event.details = {{"qos", publish.qos}};
+    }
+    record(std::move(event));
+}
+
 // Allowed traffic in "summary" mode: counted per device and topic, and
 // recorded as one event per interval by the summary's flusher.
 void Session::count_allowed(const mqtt::Publish& publish, Side side) {
