@@ -90,7 +90,7 @@ int run_daemon(const config::Config& config) {
     main_context.run();
 
     // Closing the listeners aborted their pending accepts, but run() can
-    // return before those completions ran. Each holds a socket of a worker's
+    // return before those completions ran. Each owns a socket of a worker's
     // io_context, so they must run now, while the workers still exist, and
     // not when main_context is destroyed after them.
     main_context.restart();

@@ -28,7 +28,7 @@ private:
 
 // Acknowledges a withheld PUBLISH in place of its real receiver: PUBACK at
 // QoS 1, PUBREC at QoS 2 (remembered in `withheld`, so that the PUBREL that
-// follows is answered with PUBCOMP), nothing at QoS 0. `reason_code` is
+// follows gets PUBCOMP in reply), nothing at QoS 0. `reason_code` is
 // 0x87 towards a 5.0 device and 0 otherwise; `out` is the output buffer of
 // the side that sent the PUBLISH.
 void acknowledge_withheld(const mqtt::Publish& publish, std::uint8_t reason_code,

@@ -50,7 +50,7 @@ bool Session::record_each_publish() const {
 // Records the decision on a PUBLISH that `side` sent: an event of type
 // "publish" (from the device) or "delivery" (from the broker) for each
 // denial, and for allowed messages an event each or a count in the summary,
-// as audit.publish_events says.
+// as audit.publish_events sets.
 void Session::record_publish_decision(const mqtt::Publish& publish, const policy::Decision& decision,
                                       Side side) {
     if (decision.allowed && !record_each_publish()) {
