@@ -4,7 +4,9 @@
 Each row of the input is: nodelay, scenario, setup, round, key, value. The
 table has one line per scenario and figure, the medians of the three setups,
 and the ratios gatewarden/direct and gatewarden/relay. For the fixed-rate
-latency scenarios it also prints the latency each hop adds over direct.
+latency scenarios it also prints the latency each hop adds over direct. CPU
+figures are the broker's and the proxy's CPU time per delivered message or
+per login.
 """
 
 import collections
@@ -22,20 +24,24 @@ FIGURES = {
     "baseline_kib": "baseline RSS KiB",
     "kib_per_device": "KiB per idle device",
     "reload_ms": "reload ms",
+    "proxy_cpu_us_msg": "proxy CPU us/msg",
+    "broker_cpu_us_msg": "broker CPU us/msg",
+    "proxy_cpu_us_login": "proxy CPU us/login",
+    "broker_cpu_us_login": "broker CPU us/login",
 }
 SETUPS = ("direct", "relay", "gatewarden")
 
 
 def figures_for(scenario):
     if scenario.startswith("lat-"):
-        return ["delivered_per_s", "p50_us", "p99_us", "p999_us", "lost"]
+        return ["delivered_per_s", "p50_us", "p99_us", "p999_us", "lost", "proxy_cpu_us_msg", "broker_cpu_us_msg"]
     if scenario.startswith("conn-"):
-        return ["connects_per_s", "failed"]
+        return ["connects_per_s", "failed", "proxy_cpu_us_login", "broker_cpu_us_login"]
     if scenario.startswith("idle-"):
         return ["baseline_kib", "kib_per_device"]
     if scenario.startswith("reload-"):
         return ["reload_ms"]
-    return ["delivered_per_s", "p50_us", "p99_us", "lost"]
+    return ["delivered_per_s", "p50_us", "p99_us", "lost", "proxy_cpu_us_msg", "broker_cpu_us_msg"]
 
 
 def ratio(numerator, denominator):
@@ -47,7 +53,9 @@ def ratio(numerator, denominator):
 def number(value):
     if value is None:
         return "-"
-    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.1f}"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
 
 
 def main(path):

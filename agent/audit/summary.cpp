@@ -1,5 +1,6 @@
 #include "agent/audit/summary.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <vector>
 
@@ -48,34 +49,45 @@ TrafficSummary::TrafficSummary(EventSink& sink, std::size_t max_counters)
 
 void TrafficSummary::add_publish(const TrafficSource& source, std::string_view topic,
                                  std::size_t bytes, std::chrono::system_clock::time_point now) {
-    add(Direction::publish, source, topic, bytes, now);
+    add(Direction::publish, source, topic, TrafficCount{1, bytes, now, now});
 }
 
 void TrafficSummary::add_delivery(const TrafficSource& source, std::string_view topic,
                                   std::size_t bytes, std::chrono::system_clock::time_point now) {
-    add(Direction::delivery, source, topic, bytes, now);
+    add(Direction::delivery, source, topic, TrafficCount{1, bytes, now, now});
+}
+
+void TrafficSummary::add_publishes(const TrafficSource& source, std::string_view topic,
+                                   const TrafficCount& count) {
+    add(Direction::publish, source, topic, count);
+}
+
+void TrafficSummary::add_deliveries(const TrafficSource& source, std::string_view topic,
+                                    const TrafficCount& count) {
+    add(Direction::delivery, source, topic, count);
 }
 
 void TrafficSummary::count_into(CounterMap& counters, const KeyView& key,
-                                const TrafficSource& source, std::size_t bytes,
-                                std::chrono::system_clock::time_point now) {
+                                const TrafficSource& source, const TrafficCount& count) {
     auto found = counters.find(key);
     if (found == counters.end()) {
         Key owned{key.direction, std::string(key.device), std::string(key.owner),
                   std::string(key.topic)};
         Counter counter;
         counter.client_id = source.client_id;
-        counter.first = now;
+        counter.first = count.first;
+        counter.last = count.last;
         found = counters.emplace(std::move(owned), std::move(counter)).first;
     }
     Counter& counter = found->second;
-    counter.count += 1;
-    counter.bytes += bytes;
-    counter.last = now;
+    counter.count += count.messages;
+    counter.bytes += count.bytes;
+    counter.first = std::min(counter.first, count.first);
+    counter.last = std::max(counter.last, count.last);
 }
 
 void TrafficSummary::add(Direction direction, const TrafficSource& source, std::string_view topic,
-                         std::size_t bytes, std::chrono::system_clock::time_point now) {
+                         const TrafficCount& count) {
     const KeyView key{direction, source.device, source.owner, topic};
     const std::size_t hash = KeyHash{}(key);
     Shard& shard = shards_[hash % kShardCount];
@@ -84,13 +96,13 @@ void TrafficSummary::add(Direction direction, const TrafficSource& source, std::
     const bool room = shard.counters.size() < max_counters_per_shard_ ||
                       shard.counters.find(key) != shard.counters.end();
     if (room) {
-        count_into(shard.counters, key, source, bytes, now);
+        count_into(shard.counters, key, source, count);
         return;
     }
 
     // Full shard: merge this device's new topics into one counter per device.
     const KeyView merged{direction, source.device, source.owner, {}};
-    count_into(shard.counters, merged, source, bytes, now);
+    count_into(shard.counters, merged, source, count);
     shard.counters.find(merged)->second.topics_merged = true;
 }
 

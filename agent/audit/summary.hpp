@@ -35,6 +35,15 @@ struct TrafficSource {
     std::string_view client_id;
 };
 
+// Messages and bytes counted for one device and topic, with the times of the
+// first and last of them.
+struct TrafficCount {
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;
+    std::chrono::system_clock::time_point first;
+    std::chrono::system_clock::time_point last;
+};
+
 class TrafficSummary {
   public:
     static constexpr std::size_t kShardCount = 64;
@@ -51,6 +60,11 @@ class TrafficSummary {
                      std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
     void add_delivery(const TrafficSource& source, std::string_view topic, std::size_t bytes,
                       std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+    // Adds counts that a caller gathered itself (see TrafficTally), so that a
+    // batch of messages costs one lock rather than one per message.
+    void add_publishes(const TrafficSource& source, std::string_view topic, const TrafficCount& count);
+    void add_deliveries(const TrafficSource& source, std::string_view topic, const TrafficCount& count);
 
     // Records one event per counter with traffic since the last flush and
     // resets the counters; returns the number of events recorded.
@@ -99,9 +113,9 @@ class TrafficSummary {
     };
 
     void add(Direction direction, const TrafficSource& source, std::string_view topic,
-             std::size_t bytes, std::chrono::system_clock::time_point now);
+             const TrafficCount& count);
     static void count_into(CounterMap& counters, const KeyView& key, const TrafficSource& source,
-                           std::size_t bytes, std::chrono::system_clock::time_point now);
+                           const TrafficCount& count);
 
     EventSink& sink_;
     std::size_t max_counters_per_shard_;

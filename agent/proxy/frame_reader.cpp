@@ -5,10 +5,31 @@
 
 namespace gatewarden::proxy {
 
-std::span<std::uint8_t> FrameReader::prepare() {
-    const std::size_t buffered = end_ - begin_;
-    const std::size_t wanted = std::max(expected_frame_size_, buffered + chunk_size_ / 4);
+namespace {
 
+// One per network thread, allocated on its first read.
+std::uint8_t* shared_buffer() {
+    thread_local const std::unique_ptr<std::uint8_t[]> buffer =
+        std::make_unique_for_overwrite<std::uint8_t[]>(FrameReader::kSharedSize);
+    return buffer.get();
+}
+
+}  // namespace
+
+std::uint8_t* FrameReader::base() const { return in_shared_ ? shared_buffer() : storage_.get(); }
+
+std::span<std::uint8_t> FrameReader::prepare() {
+    keep_unconsumed();
+    const std::size_t buffered = end_ - begin_;
+    if (buffered == 0 && expected_frame_size_ == 0) {
+        release_if_empty();
+        in_shared_ = true;
+        begin_ = 0;
+        end_ = 0;
+        return {shared_buffer(), kSharedSize};
+    }
+
+    const std::size_t wanted = std::max(expected_frame_size_, buffered + chunk_size_ / 4);
     if (!storage_) {
         reallocate(std::max(chunk_size_, wanted));
     } else if (wanted > capacity_) {
@@ -31,6 +52,28 @@ void FrameReader::consume(std::size_t bytes) {
         begin_ = 0;
         end_ = 0;
     }
+}
+
+void FrameReader::keep_unconsumed() {
+    if (!in_shared_) {
+        return;
+    }
+    const std::size_t buffered = end_ - begin_;
+    const std::size_t shared_begin = begin_;
+    in_shared_ = false;
+    begin_ = 0;
+    end_ = 0;
+    if (buffered == 0) {
+        return;
+    }
+
+    const std::size_t needed = std::max({chunk_size_, expected_frame_size_, buffered + chunk_size_ / 4});
+    if (capacity_ < needed) {
+        storage_ = std::make_unique_for_overwrite<std::uint8_t[]>(needed);
+        capacity_ = needed;
+    }
+    std::memcpy(storage_.get(), shared_buffer() + shared_begin, buffered);
+    end_ = buffered;
 }
 
 void FrameReader::release_if_empty() {

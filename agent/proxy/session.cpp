@@ -10,8 +10,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Bytes offered to one read. Large reads batch many small packets, which is
-// what lets one write carry them all.
+// Reads land in the thread's shared buffer of FrameReader::kSharedSize bytes:
+// large reads batch many small packets, which lets one write carry them all.
+// This is the least a session's own buffer takes when a frame spans reads.
 constexpr std::size_t kReadChunk = 16 * 1024;
 // Reading from a side pauses while either of its output buffers contains more.
 constexpr std::size_t kHighWater = 256 * 1024;
@@ -110,7 +111,9 @@ void Session::wait_readable(Side side) {
 // Handles what is buffered, then reads until the socket has nothing more
 // (then waits for it to become readable), the side must pause, or the turn
 // is over. The socket is non-blocking and is only waited on after a read
-// returned would_block, so no readiness is ever missed.
+// returned would_block, so no readiness is ever missed. Every way out of a
+// turn goes through end_turn(), because reads land in the thread's shared
+// buffer (see FrameReader).
 void Session::pump(Side side) {
     Connection& conn = connection(side);
     conn.read_pending = false;
@@ -120,7 +123,7 @@ void Session::pump(Side side) {
         flush(Side::device);
         flush(Side::broker);
         if (!may_read(side)) {
-            conn.reader.release_if_empty();
+            end_turn(side);
             return;  // resume_reading() continues when the side may read again
         }
 
@@ -128,11 +131,12 @@ void Session::pump(Side side) {
         const auto space = conn.reader.prepare();
         const std::size_t bytes = conn.socket.read_some(asio::buffer(space.data(), space.size()), error);
         if (error == asio::error::would_block || error == asio::error::try_again) {
-            conn.reader.release_if_empty();
+            end_turn(side);
             wait_readable(side);
             return;
         }
         if (error) {
+            end_turn(side);
             on_connection_failed(side, error);
             return;
         }
@@ -140,9 +144,19 @@ void Session::pump(Side side) {
     }
 
     process_frames(side);
+    end_turn(side);
+    resume_reading(side);
+}
+
+// Keeps what is left of the reads, hands the counts of allowed traffic to
+// the summary, and starts the writes of anything still waiting.
+void Session::end_turn(Side side) {
+    Connection& conn = connection(side);
+    conn.reader.keep_unconsumed();
+    conn.reader.release_if_empty();
+    flush_tally();
     flush(Side::device);
     flush(Side::broker);
-    resume_reading(side);
 }
 
 std::size_t Session::max_frame_size(Side side) const {

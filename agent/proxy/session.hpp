@@ -10,6 +10,8 @@
 // Data path: each side's bytes are read into a FrameReader, cut into whole
 // frames, decided frame by frame, and what passes is appended to the
 // opposite side's OutputBuffer; one write per side carries each batch.
+// Allowed traffic is counted in the session's TrafficTally and handed to
+// the summary once per turn, not per message.
 // Reading from a side pauses while an output buffer is above kHighWater
 // and resumes when a write completes, so a slow side slows its peer.
 
@@ -27,6 +29,7 @@
 #include <boost/intrusive/list_hook.hpp>
 
 #include "agent/audit/event.hpp"
+#include "agent/audit/traffic_tally.hpp"
 #include "agent/identity/authenticator.hpp"
 #include "agent/mqtt/codec.hpp"
 #include "agent/policy/device_rules.hpp"
@@ -91,6 +94,7 @@ private:
     // session.cpp: reading, writing, backpressure and closing.
     Connection& connection(Side side) { return side == Side::device ? device_ : broker_; }
     void pump(Side side);
+    void end_turn(Side side);
     void wait_readable(Side side);
     void resume_reading(Side side);
     bool may_process(Side side) const;
@@ -155,6 +159,7 @@ private:
     void record_malformed(std::string_view error_text, std::uint8_t code);
     void record_publish_decision(const mqtt::Publish& publish, const policy::Decision& decision, Side side);
     void count_allowed(const mqtt::Publish& publish, Side side);
+    void flush_tally();
     bool record_each_publish() const;
     std::string log_prefix() const;
 
@@ -194,6 +199,7 @@ private:
     WithheldFlows withheld_from_device_;  // denied QoS 2 PUBLISH ids from the device
     WithheldFlows withheld_from_broker_;  // QoS 2 deliveries withheld from the device
     PingOrigins ping_origins_;
+    audit::TrafficTally tally_;  // allowed traffic of the current turn, in "summary" mode
 };
 
 }  // namespace gatewarden::proxy

@@ -69,18 +69,25 @@ void Session::record_publish_decision(const mqtt::Publish& publish, const policy
     record(std::move(event));
 }
 
-// Allowed traffic in "summary" mode: counted per device and topic, and
-// recorded as one event per interval by the summary's flusher.
+// Allowed traffic in "summary" mode: counted per device and topic in the
+// session's tally, which end_turn() hands to the summary once per turn; the
+// summary's flusher records one event per interval.
 void Session::count_allowed(const mqtt::Publish& publish, Side side) {
     if (services_.summary == nullptr) {
         return;
     }
-    const audit::TrafficSource source{device_id_, owner_id_, client_id_};
-    if (side == Side::device) {
-        services_.summary->add_publish(source, publish.topic, publish.payload.size());
-    } else {
-        services_.summary->add_delivery(source, publish.topic, publish.payload.size());
+    const auto direction = side == Side::device ? audit::TrafficDirection::publish : audit::TrafficDirection::delivery;
+    if (!tally_.count(direction, publish.topic, publish.payload.size())) {
+        flush_tally();
+        tally_.count(direction, publish.topic, publish.payload.size());
     }
+}
+
+void Session::flush_tally() {
+    if (services_.summary == nullptr || tally_.empty()) {
+        return;
+    }
+    tally_.flush_into(*services_.summary, audit::TrafficSource{device_id_, owner_id_, client_id_});
 }
 
 std::string Session::log_prefix() const {

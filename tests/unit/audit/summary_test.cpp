@@ -1,4 +1,5 @@
 #include "agent/audit/summary.hpp"
+#include "agent/audit/traffic_tally.hpp"
 
 #include <doctest/doctest.h>
 
@@ -147,6 +148,68 @@ TEST_CASE("flusher flushes every interval") {
         events = sink.take();
     }
     CHECK(events.size() == 1);
+}
+
+
+TEST_CASE("summary adds a gathered count") {
+    CollectingSink sink;
+    TrafficSummary summary(sink);
+    summary.add_publish(kCam, "a/b", 10, at("2027-06-01T00:00:03Z"));
+    summary.add_publishes(kCam, "a/b",
+                          TrafficCount{5, 500, at("2027-06-01T00:00:01Z"), at("2027-06-01T00:00:09Z")});
+    summary.flush();
+
+    const auto events = sink.take();
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].details["count"] == 6);
+    CHECK(events[0].details["bytes"] == 510);
+    CHECK(events[0].details["first"] == "2027-06-01T00:00:01.000000Z");
+    CHECK(events[0].details["last"] == "2027-06-01T00:00:09.000000Z");
+}
+
+TEST_CASE("tally hands its counts to the summary") {
+    CollectingSink sink;
+    TrafficSummary summary(sink);
+    TrafficTally tally;
+    for (int i = 0; i < 5; ++i) {
+        CHECK(tally.count(TrafficDirection::publish, "a/b", 10));
+    }
+    CHECK(tally.count(TrafficDirection::delivery, "a/b", 3));
+    tally.flush_into(summary, kCam);
+    CHECK(tally.empty());
+    summary.flush();
+
+    const auto events = sink.take();
+    const Event* published = find(events, "publish_summary", "cam-1", "a/b");
+    const Event* delivered = find(events, "delivery_summary", "cam-1", "a/b");
+    REQUIRE(published != nullptr);
+    REQUIRE(delivered != nullptr);
+    CHECK(published->details["count"] == 5);
+    CHECK(published->details["bytes"] == 50);
+    CHECK(delivered->details["count"] == 1);
+    CHECK(published->owner == "team-a");
+}
+
+TEST_CASE("tally asks for a flush when its entries are taken") {
+    CollectingSink sink;
+    TrafficSummary summary(sink);
+    TrafficTally tally;
+    for (std::size_t i = 0; i < TrafficTally::kMaxEntries; ++i) {
+        CHECK(tally.count(TrafficDirection::publish, "t/" + std::to_string(i), 1));
+    }
+    CHECK(tally.count(TrafficDirection::publish, "t/0", 1));
+    CHECK_FALSE(tally.count(TrafficDirection::publish, "t/new", 1));
+
+    tally.flush_into(summary, kCam);
+    CHECK(tally.count(TrafficDirection::publish, "t/new", 1));
+    tally.flush_into(summary, kCam);
+    summary.flush();
+
+    const auto events = sink.take();
+    CHECK(events.size() == TrafficTally::kMaxEntries + 1);
+    const Event* first = find(events, "publish_summary", "cam-1", "t/0");
+    REQUIRE(first != nullptr);
+    CHECK(first->details["count"] == 2);
 }
 
 }  // namespace
