@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -51,6 +52,84 @@ std::string pem_block(std::string_view label, std::span<const std::uint8_t> der)
     for (std::size_t i = 0; i < base64.size(); i += 64) pem += base64.substr(i, 64) + "\n";
     pem += "-----END " + std::string(label) + "-----\n";
     return pem;
+}
+
+constexpr std::string_view kPublicKeyBegin = "-----BEGIN PUBLIC KEY-----";
+constexpr std::string_view kPublicKeyEnd = "-----END PUBLIC KEY-----";
+
+bool is_pem_whitespace(char c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t'; }
+
+// The value of each standard base64 digit (RFC 4648 section 4), -1 for other characters.
+constexpr std::array<std::int8_t, 256> kBase64DigitValues = [] {
+    std::array<std::int8_t, 256> values{};
+    values.fill(-1);
+    constexpr std::string_view digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        values[static_cast<unsigned char>(digits[i])] = static_cast<std::int8_t>(i);
+    }
+    return values;
+}();
+
+// The first bytes of a decoded PEM body and its full size: enough to tell
+// an Ed25519 SubjectPublicKeyInfo (44 bytes) from anything else.
+struct DerPrefix {
+    std::array<std::uint8_t, 48> bytes{};
+    std::size_t size = 0;
+
+    void append(std::uint8_t byte) {
+        if (size < bytes.size()) bytes[size] = byte;
+        ++size;
+    }
+};
+
+// Decodes the base64 body of a PEM block by table lookup, skipping the
+// whitespace that pem_body removes. It accepts exactly what pem_body accepts
+// (libsodium's original variant: padding required, unused bits zero, nothing
+// after the padding) but runs in time that depends on the input, so it is
+// only for public data: private keys go through pem_body.
+std::optional<DerPrefix> decode_public_pem_body(std::string_view body) {
+    DerPrefix der;
+    std::uint32_t group = 0;  // up to 4 digits, 6 bits each
+    int digits = 0;
+    std::size_t i = 0;
+    for (; i < body.size(); ++i) {
+        if (is_pem_whitespace(body[i])) continue;
+        const int digit = kBase64DigitValues[static_cast<unsigned char>(body[i])];
+        if (digit < 0) break;
+
+        group = (group << 6) | static_cast<std::uint32_t>(digit);
+        if (++digits == 4) {
+            der.append(static_cast<std::uint8_t>(group >> 16));
+            der.append(static_cast<std::uint8_t>(group >> 8));
+            der.append(static_cast<std::uint8_t>(group));
+            group = 0;
+            digits = 0;
+        }
+    }
+
+    // 2 or 3 digits left over carry 1 or 2 bytes, need 2 or 1 '=' and must
+    // leave their unused low bits zero; 1 digit left over is never valid.
+    int padding = 0;
+    if (digits == 1) return std::nullopt;
+    if (digits == 2) {
+        if ((group & 0xf) != 0) return std::nullopt;
+        der.append(static_cast<std::uint8_t>(group >> 4));
+        padding = 2;
+    }
+    if (digits == 3) {
+        if ((group & 0x3) != 0) return std::nullopt;
+        der.append(static_cast<std::uint8_t>(group >> 10));
+        der.append(static_cast<std::uint8_t>(group >> 2));
+        padding = 1;
+    }
+
+    for (; i < body.size(); ++i) {
+        if (is_pem_whitespace(body[i])) continue;
+        if (body[i] != '=' || padding == 0) return std::nullopt;
+        --padding;
+    }
+    if (padding != 0) return std::nullopt;
+    return der;
 }
 
 bool has_prefix(const std::vector<std::uint8_t>& der, std::span<const std::uint8_t> prefix,
@@ -122,14 +201,25 @@ std::string private_key_pem(const SecretKey& key) {
     return pem;
 }
 
+// The same checks and messages as pem_body, without its constant-time
+// decoding: an inventory reload parses one public key per device.
 Result<PublicKey> parse_public_key_pem(std::string_view pem) {
-    auto der = pem_body(pem, "PUBLIC KEY");
-    if (!der) return der.error();
-    if (!has_prefix(der.value(), kSpkiPrefix, crypto_sign_PUBLICKEYBYTES)) {
+    const auto first = pem.find(kPublicKeyBegin);
+    const auto last = pem.find(kPublicKeyEnd);
+    if (first == std::string_view::npos || last == std::string_view::npos || last < first) {
+        return Error{1, "not a PEM \"PUBLIC KEY\" block"};
+    }
+
+    const auto body = pem.substr(first + kPublicKeyBegin.size(), last - first - kPublicKeyBegin.size());
+    const auto der = decode_public_pem_body(body);
+    if (!der) return Error{1, "the PEM \"PUBLIC KEY\" block is not valid base64"};
+    if (der->size != sizeof(kSpkiPrefix) + crypto_sign_PUBLICKEYBYTES ||
+        std::memcmp(der->bytes.data(), kSpkiPrefix, sizeof(kSpkiPrefix)) != 0) {
         return Error{1, "the public key is not an Ed25519 SubjectPublicKeyInfo key"};
     }
+
     PublicKey key{};
-    std::memcpy(key.data(), der.value().data() + sizeof(kSpkiPrefix), key.size());
+    std::memcpy(key.data(), der->bytes.data() + sizeof(kSpkiPrefix), key.size());
     return key;
 }
 

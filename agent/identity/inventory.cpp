@@ -28,14 +28,26 @@ Inventory load_inventory(const std::filesystem::path& file) {
         throw InventoryError("cannot open the inventory file " + file.string() +
                              ": check the path and that the service user may read it");
     }
-    std::ostringstream text;
-    text << in.rdbuf();
+
+    // One read of the size the file has: a fleet's inventory runs to tens of
+    // megabytes, and copying it through a growing string stream takes longer
+    // than the read. What the size misses (a file that grew, a pipe) follows.
+    std::error_code no_size;
+    const std::uintmax_t expected = std::filesystem::file_size(file, no_size);
+    std::string text(no_size ? 0 : expected, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (in) {
+        std::ostringstream rest;
+        rest << in.rdbuf();
+        text += rest.str();
+    }
     if (in.bad()) {
         throw InventoryError("failed to read the inventory file " + file.string());
     }
 
     try {
-        return parse_inventory(text.str());
+        return parse_inventory(text);
     } catch (const InventoryError& error) {
         throw InventoryError("inventory " + file.string() + ": " + error.what());
     }
