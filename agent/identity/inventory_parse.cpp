@@ -15,6 +15,9 @@ Inventory parse_inventory(std::string_view json_text) {
     } catch (const nlohmann::json::parse_error& error) {
         throw InventoryError(std::string("invalid JSON (comments are not allowed): ") + error.what());
     }
+    // NOTE: a number beyond the range of a double (1e999) raises nlohmann's
+    // json::out_of_range (406) instead of an InventoryError, so load_inventory
+    // does not add the file name to that message.
     return reader.finish();
 }
 

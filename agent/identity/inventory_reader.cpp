@@ -102,7 +102,7 @@ void InventoryReader::on_scalar(json value) {
         case Slot::owners:
         case Slot::policies:
         case Slot::devices:
-            on_document_member_value(next_slot(), value);
+            on_document_member_value(next_slot(), std::move(value));
             break;
         case Slot::keys:
             device_.keys.set_other(std::move(value));
@@ -190,7 +190,7 @@ void InventoryReader::on_captured(json value) {
         case Slot::owners:
         case Slot::policies:
         case Slot::devices:
-            on_document_member_value(capture_slot_, value);
+            on_document_member_value(capture_slot_, std::move(value));
             break;
         case Slot::keys:
             device_.keys.set_other(std::move(value));
@@ -200,11 +200,11 @@ void InventoryReader::on_captured(json value) {
     }
 }
 
-// A value of "owners", "policies" or "devices" that is not a list of entries.
-void InventoryReader::on_document_member_value(Slot slot, const json& value) {
+// The value of "policies", or a value of "owners" or "devices" that is not a list of entries.
+void InventoryReader::on_document_member_value(Slot slot, json value) {
     if (slot == Slot::policies) {
         if (value.is_object()) {
-            inventory_.policies = value;
+            inventory_.policies = std::move(value);
         } else {
             policies_error_ = "inventory: policies: must be an object mapping policy names to their rules";
         }

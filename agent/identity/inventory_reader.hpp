@@ -4,14 +4,14 @@
 // by, one owner or device at a time, without a DOM of the whole document.
 // Only "policies" is kept as JSON, because the policy component parses it.
 //
-// It reports what the DOM-based parser before it reported: invalid JSON
-// anywhere wins over any other error (sax_parse throws it at once), then
-// the checks fail in a fixed order whatever the order of the document's
-// members: the document's members, "owners", "policies", "devices", and
-// last the public keys shared between devices. Within a list the first
-// invalid entry wins. Unlike that parser, it rejects a key that appears
-// twice in the document, an owner, a device or a device's key. In
-// "policies" a repeated key keeps its last value, as nlohmann's DOM does.
+// Errors come in a fixed order, whatever the order of members in the
+// document: invalid JSON anywhere first (sax_parse throws it at once), then
+// the document's own members, "owners", "policies", "devices", and last the
+// public keys shared between devices. Within a list the first invalid entry
+// wins. A key that appears twice in the document, an owner, a device or a
+// device's key is rejected, because a person reading the file may see the
+// first value where nlohmann's DOM keeps the last. In "policies" a repeated
+// key keeps its last value, as nlohmann's DOM does.
 //
 // Use one reader per document; not thread safe.
 
@@ -68,7 +68,7 @@ private:
     void on_end_of_container();
     void on_member(std::string& name);
     void on_list_element(bool container, bool object);
-    void on_document_member_value(Slot slot, const json& value);
+    void on_document_member_value(Slot slot, json value);
     void on_captured(json value);
     void begin_capture(Slot slot, bool object);
     void use_field(RawField* field);
