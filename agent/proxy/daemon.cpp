@@ -89,10 +89,9 @@ int run_daemon(const config::Config& config) {
 
     main_context.run();
 
-    // Closing the listeners aborted their pending accepts, but run() can
-    // return before those completions ran. Each owns a socket of a worker's
-    // io_context, so they must run now, while the workers still exist, and
-    // not when main_context is destroyed after them.
+    // The accepts run on the workers, so their aborted completions run there.
+    // What is left on main_context (the cancelled signal wait, the stop
+    // timer) runs now, before the workers go away.
     main_context.restart();
     main_context.poll();
     control.stop_workers();

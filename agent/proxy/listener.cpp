@@ -1,5 +1,11 @@
 #include "agent/proxy/listener.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -25,75 +31,113 @@ std::vector<tcp::endpoint> resolve_endpoint(asio::io_context& context, const con
     return endpoints;
 }
 
-Listener::Listener(asio::io_context& context, const config::Endpoint& endpoint, SessionServices& services,
-                   std::vector<std::unique_ptr<Worker>>& workers)
-    : acceptor_(context), retry_timer_(context), services_(services), workers_(workers) {
-    const tcp::endpoint local = resolve_endpoint(context, endpoint, "listen").front();
-    boost::system::error_code error;
-    acceptor_.open(local.protocol(), error);
-    if (!error) {
-        acceptor_.set_option(tcp::acceptor::reuse_address(true), error);
-    }
-    if (!error) {
-        acceptor_.bind(local, error);
-    }
-    if (!error) {
-        acceptor_.listen(asio::socket_base::max_listen_connections, error);
-    }
-    if (error) {
-        throw std::runtime_error("listen: cannot listen on " + endpoint.to_string() + ": " + error.message() +
-                                 "; choose a free port or stop the process that holds it");
-    }
-}
+namespace {
 
-std::string Listener::local_address() const {
-    boost::system::error_code error;
-    const auto local = acceptor_.local_endpoint(error);
-    if (error) {
-        return "?";
-    }
+std::string format_address(const tcp::endpoint& local) {
     const auto address = local.address();
     const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
     return host + ":" + std::to_string(local.port());
 }
 
-void Listener::start() { accept_next(); }
+// A second descriptor of the listening socket, for a worker's own acceptor.
+// Both descriptors share one socket and one queue of connections.
+tcp::acceptor duplicate_acceptor(asio::io_context& worker_context, tcp::acceptor& listening,
+                                 const std::string& address) {
+    const int duplicate = ::fcntl(listening.native_handle(), F_DUPFD_CLOEXEC, 0);
+    if (duplicate < 0) {
+        throw std::runtime_error("listen: cannot duplicate the listening socket of " + address + ": " +
+                                 std::strerror(errno) + "; raise the limit of open files (ulimit -n)");
+    }
+    boost::system::error_code error;
+    tcp::acceptor acceptor(worker_context);
+    acceptor.assign(listening.local_endpoint().protocol(), duplicate, error);
+    if (!error) {
+        acceptor.non_blocking(true, error);
+    }
+    if (error) {
+        ::close(duplicate);
+        throw std::runtime_error("listen: cannot register the listening socket of " + address + ": " +
+                                 error.message());
+    }
+    return acceptor;
+}
+
+}  // namespace
+
+Listener::WorkerAcceptor::WorkerAcceptor(Worker& owner, tcp::acceptor acceptor_in)
+    : worker(owner), acceptor(std::move(acceptor_in)), retry_timer(owner.context()) {}
+
+Listener::Listener(asio::io_context& context, const config::Endpoint& endpoint, SessionServices& services,
+                   std::vector<std::unique_ptr<Worker>>& workers)
+    : listening_(context), services_(services) {
+    const tcp::endpoint local = resolve_endpoint(context, endpoint, "listen").front();
+    boost::system::error_code error;
+    listening_.open(local.protocol(), error);
+    if (!error) {
+        listening_.set_option(tcp::acceptor::reuse_address(true), error);
+    }
+    if (!error) {
+        listening_.bind(local, error);
+    }
+    if (!error) {
+        listening_.listen(asio::socket_base::max_listen_connections, error);
+    }
+    if (error) {
+        throw std::runtime_error("listen: cannot listen on " + endpoint.to_string() + ": " + error.message() +
+                                 "; choose a free port or stop the process that holds it");
+    }
+    address_ = format_address(listening_.local_endpoint());
+
+    for (auto& worker : workers) {
+        acceptors_.push_back(std::make_unique<WorkerAcceptor>(
+            *worker, duplicate_acceptor(worker->context(), listening_, address_)));
+    }
+}
+
+void Listener::start() {
+    for (auto& slot : acceptors_) {
+        asio::post(slot->worker.context(), [this, slot = slot.get()] { accept_next(*slot); });
+    }
+}
 
 void Listener::close() {
     boost::system::error_code ignored;
-    acceptor_.close(ignored);
-    retry_timer_.cancel();
+    listening_.close(ignored);
+    for (auto& slot : acceptors_) {
+        asio::post(slot->worker.context(), [slot = slot.get()] {
+            boost::system::error_code ignored_on_worker;
+            slot->acceptor.close(ignored_on_worker);
+            slot->retry_timer.cancel();
+        });
+    }
 }
 
-void Listener::accept_next() {
-    Worker& worker = *workers_[next_worker_];
-    next_worker_ = (next_worker_ + 1) % workers_.size();
-    acceptor_.async_accept(worker.context(), [this, &worker](const boost::system::error_code& error,
-                                                             tcp::socket socket) {
-        on_accepted(error, std::move(socket), worker);
+void Listener::accept_next(WorkerAcceptor& slot) {
+    slot.acceptor.async_accept([this, &slot](const boost::system::error_code& error, tcp::socket socket) {
+        on_accepted(slot, error, std::move(socket));
     });
 }
 
-void Listener::on_accepted(const boost::system::error_code& error, tcp::socket socket, Worker& worker) {
-    if (error == asio::error::operation_aborted || !acceptor_.is_open()) {
+// Runs on the worker's thread, which the new session then lives on.
+void Listener::on_accepted(WorkerAcceptor& slot, const boost::system::error_code& error, tcp::socket socket) {
+    if (error == asio::error::operation_aborted || !slot.acceptor.is_open()) {
         return;
     }
     if (error) {
         // Out of descriptors or memory: wait a moment rather than spin.
-        spdlog::warn("proxy: accept on {} failed: {}; retrying in 100 ms", local_address(), error.message());
-        retry_timer_.expires_after(std::chrono::milliseconds(100));
-        retry_timer_.async_wait([this](const boost::system::error_code& wait_error) {
+        spdlog::warn("proxy: accept on {} failed: {}; retrying in 100 ms", address_, error.message());
+        slot.retry_timer.expires_after(std::chrono::milliseconds(100));
+        slot.retry_timer.async_wait([this, &slot](const boost::system::error_code& wait_error) {
             if (!wait_error) {
-                accept_next();
+                accept_next(slot);
             }
         });
         return;
     }
 
     const auto number = services_.next_session_number.fetch_add(1, std::memory_order_relaxed);
-    auto session = std::make_shared<Session>(services_, std::move(socket), number);
-    asio::post(worker.context(), [session, &worker] { worker.adopt(session); });
-    accept_next();
+    slot.worker.adopt(std::make_shared<Session>(services_, std::move(socket), number));
+    accept_next(slot);
 }
 
 }  // namespace gatewarden::proxy
