@@ -72,7 +72,7 @@ void Session::handle_first_frame(const mqtt::FrameHeader& header, std::span<cons
     credential_deadline_ = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(remaining);
     pending_connect_ = std::make_unique<mqtt::Connect>(std::move(connect));
     phase_ = Phase::connecting_broker;
-    connect_broker();
+    continue_to_broker();
 }
 
 // Rejects a protocol level other than 4 (3.1.1) or 5 (5.0) with return code
@@ -154,7 +154,9 @@ void Session::reject_admission(const identity::Admission& admission) {
 
 // Sends the rejecting CONNACK, records `event`, and closes once it is written.
 void Session::reject_connect(std::uint8_t v311_code, std::uint8_t v5_code, audit::Event event) {
-    spdlog::debug("{} CONNECT rejected: {}", log_prefix(), event.reason);
+    if (spdlog::should_log(spdlog::level::debug)) {
+        spdlog::debug("{} CONNECT rejected: {}", log_prefix(), event.reason);
+    }
     mqtt::Connack connack;
     connack.reason_code = version_ == mqtt::ProtocolVersion::v5 ? v5_code : v311_code;
     mqtt::encode(connack, version_, device_.output.pending());
@@ -222,10 +224,42 @@ bool Session::will_allowed(const mqtt::Connect& connect) {
 }
 
 // The broker connection ---------------------------------------------------------
+//
+// The session opens its broker connection when the device connects, so that
+// the TCP handshake with the broker runs while the CONNECT is read and
+// verified. Nothing is written to that connection before admission. An
+// unauthenticated client can therefore make the broker see only a TCP
+// connection that opens and closes without a byte. It closes when the CONNECT
+// is rejected, when none arrives within sessions.connect_timeout, or when the
+// client drops. EarlyBrokerSlot bounds how many such connections exist at once.
+// A broker that is down or refuses connections is reported only after
+// admission, and the device then gets 0x03 / 0x88 and the event
+// broker_unreachable, as when the connection is opened after admission.
 
-void Session::connect_broker() {
+void Session::connect_broker_at_accept() {
+    early_broker_slot_ = EarlyBrokerSlot::try_take();
+    if (!early_broker_slot_) {
+        return;  // the bound is reached: continue_to_broker() connects after admission
+    }
+    connect_broker();
+}
+
+// Admitted: forwards the CONNECT now if the broker connection is already
+// open, waits for it if it is still being opened, and opens it otherwise.
+void Session::continue_to_broker() {
+    early_broker_slot_.reset();
     connect_deadline_ = SteadyClock::now() + services_.config.sessions.connect_timeout;
     arm_timer();
+    if (broker_connected_) {
+        start_broker_side();
+    } else if (!broker_connecting_) {
+        connect_broker();
+    }
+}
+
+void Session::connect_broker() {
+    broker_connecting_ = true;
+    broker_.open = true;  // so that closing the session aborts the connect
     boost::asio::async_connect(broker_.socket, services_.broker_endpoints,
                                [self = shared_from_this()](const boost::system::error_code& error,
                                                            const tcp::endpoint&) {
@@ -234,8 +268,21 @@ void Session::connect_broker() {
 }
 
 void Session::on_broker_connected(const boost::system::error_code& error) {
-    if (phase_ != Phase::connecting_broker) {
-        return;  // timed out or ended meanwhile
+    broker_connecting_ = false;
+    if (phase_ >= Phase::closing) {
+        return;  // the session ended meanwhile and closed the socket
+    }
+    if (error && phase_ == Phase::awaiting_connect) {
+        // Not reported to the device yet, because continue_to_broker() tries
+        // again after admission and a broker that came back meanwhile still
+        // serves the device.
+        if (spdlog::should_log(spdlog::level::debug)) {
+            spdlog::debug("{} broker {} unreachable at accept: {}; retrying after admission", log_prefix(),
+                          services_.config.broker.to_string(), error.message());
+        }
+        close_connection(Side::broker);
+        early_broker_slot_.reset();
+        return;
     }
     if (error) {
         spdlog::warn("{} broker {} unreachable: {}", log_prefix(), services_.config.broker.to_string(),
@@ -250,7 +297,13 @@ void Session::on_broker_connected(const boost::system::error_code& error) {
     boost::system::error_code ignored;
     broker_.socket.set_option(tcp::no_delay(true), ignored);
     broker_.socket.non_blocking(true, ignored);
-    broker_.open = true;
+    broker_connected_ = true;
+    if (phase_ == Phase::connecting_broker) {
+        start_broker_side();
+    }
+}
+
+void Session::start_broker_side() {
     forward_connect();
     phase_ = Phase::awaiting_connack;
     flush(Side::broker);
@@ -301,7 +354,9 @@ void Session::handle_connack(std::span<const std::uint8_t> frame) {
     event.decision = "allow";
     event.reason = "admitted";
     record(std::move(event));
-    spdlog::debug("{} connected", log_prefix());
+    if (spdlog::should_log(spdlog::level::debug)) {
+        spdlog::debug("{} connected", log_prefix());
+    }
 
     phase_ = Phase::established;
     connect_deadline_ = SteadyClock::time_point::max();
