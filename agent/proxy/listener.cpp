@@ -41,16 +41,16 @@ std::string format_address(const tcp::endpoint& local) {
 
 // A second descriptor of the listening socket, for a worker's own acceptor.
 // Both descriptors share one socket and one queue of connections.
-tcp::acceptor duplicate_acceptor(asio::io_context& worker_context, tcp::acceptor& listening,
+tcp::acceptor duplicate_acceptor(asio::io_context& worker_context, int listening, const tcp& protocol,
                                  const std::string& address) {
-    const int duplicate = ::fcntl(listening.native_handle(), F_DUPFD_CLOEXEC, 0);
+    const int duplicate = ::fcntl(listening, F_DUPFD_CLOEXEC, 0);
     if (duplicate < 0) {
         throw std::runtime_error("listen: cannot duplicate the listening socket of " + address + ": " +
                                  std::strerror(errno) + "; raise the limit of open files (ulimit -n)");
     }
     boost::system::error_code error;
     tcp::acceptor acceptor(worker_context);
-    acceptor.assign(listening.local_endpoint().protocol(), duplicate, error);
+    acceptor.assign(protocol, duplicate, error);
     if (!error) {
         acceptor.non_blocking(true, error);
     }
@@ -69,29 +69,45 @@ Listener::WorkerAcceptor::WorkerAcceptor(Worker& owner, tcp::acceptor acceptor_i
 
 Listener::Listener(asio::io_context& context, const config::Endpoint& endpoint, SessionServices& services,
                    std::vector<std::unique_ptr<Worker>>& workers)
-    : listening_(context), services_(services) {
+    : services_(services) {
     const tcp::endpoint local = resolve_endpoint(context, endpoint, "listen").front();
+    tcp::acceptor listening(context);
     boost::system::error_code error;
-    listening_.open(local.protocol(), error);
+    listening.open(local.protocol(), error);
     if (!error) {
-        listening_.set_option(tcp::acceptor::reuse_address(true), error);
+        listening.set_option(tcp::acceptor::reuse_address(true), error);
     }
     if (!error) {
-        listening_.bind(local, error);
+        listening.bind(local, error);
     }
     if (!error) {
-        listening_.listen(asio::socket_base::max_listen_connections, error);
+        listening.listen(asio::socket_base::max_listen_connections, error);
     }
     if (error) {
         throw std::runtime_error("listen: cannot listen on " + endpoint.to_string() + ": " + error.message() +
                                  "; choose a free port or stop the process that holds it");
     }
-    address_ = format_address(listening_.local_endpoint());
+    address_ = format_address(listening.local_endpoint());
 
-    for (auto& worker : workers) {
-        acceptors_.push_back(std::make_unique<WorkerAcceptor>(
-            *worker, duplicate_acceptor(worker->context(), listening_, address_)));
+    // Released rather than closed: release() removes the descriptor from the
+    // main thread's epoll set, which close() skips. The registration would
+    // otherwise outlive the descriptor through the duplicates and wake the
+    // main thread for every connection. The duplicates keep the socket listening.
+    const int descriptor = listening.release(error);
+    if (error) {
+        throw std::runtime_error("listen: cannot release the listening socket of " + address_ + ": " +
+                                 error.message());
     }
+    try {
+        for (auto& worker : workers) {
+            acceptors_.push_back(std::make_unique<WorkerAcceptor>(
+                *worker, duplicate_acceptor(worker->context(), descriptor, local.protocol(), address_)));
+        }
+    } catch (...) {
+        ::close(descriptor);
+        throw;
+    }
+    ::close(descriptor);
 }
 
 void Listener::start() {
@@ -101,8 +117,6 @@ void Listener::start() {
 }
 
 void Listener::close() {
-    boost::system::error_code ignored;
-    listening_.close(ignored);
     for (auto& slot : acceptors_) {
         asio::post(slot->worker.context(), [slot = slot.get()] {
             boost::system::error_code ignored_on_worker;

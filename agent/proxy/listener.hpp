@@ -1,7 +1,7 @@
 #pragma once
 // A listening socket for devices. Each worker accepts from it on its own
-// thread, through a duplicate of the listening descriptor registered with its
-// own io_context, and the session of each accepted connection lives on the
+// thread, through its own duplicate of the listening descriptor, registered
+// with its own io_context, and the session of each accepted connection lives on the
 // worker that accepted it. No connection crosses threads, and while one
 // worker is busy verifying a CONNECT an idle one can take the next connection.
 //
@@ -33,9 +33,9 @@ public:
 
     // Starts accepting on every worker.
     void start();
-    // Stops accepting: closes the listening socket here and posts the close
-    // of each worker's acceptor to that worker, whose aborted accept then
-    // completes on its own thread.
+    // Stops accepting: posts the close of each worker's acceptor to that
+    // worker, whose aborted accept then completes on its own thread. The
+    // socket stops listening once every worker has closed its descriptor.
     void close();
     // HOST:PORT as bound, with the port the system chose for port 0.
     std::string local_address() const { return address_; }
@@ -53,7 +53,6 @@ private:
     void on_accepted(WorkerAcceptor& slot, const boost::system::error_code& error,
                      boost::asio::ip::tcp::socket socket);
 
-    boost::asio::ip::tcp::acceptor listening_;  // bound and listening; never accepts itself
     std::string address_;
     SessionServices& services_;
     std::vector<std::unique_ptr<WorkerAcceptor>> acceptors_;
