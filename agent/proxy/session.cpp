@@ -52,7 +52,10 @@ void Session::start() {
 
     connect_deadline_ = SteadyClock::now() + services_.config.sessions.connect_timeout;
     arm_timer();
-    spdlog::debug("{} accepted", log_prefix());
+    if (spdlog::should_log(spdlog::level::debug)) {
+        spdlog::debug("{} accepted", log_prefix());
+    }
+    connect_broker_at_accept();
     resume_reading(Side::device);
 }
 

@@ -33,6 +33,7 @@
 #include "agent/identity/authenticator.hpp"
 #include "agent/mqtt/codec.hpp"
 #include "agent/policy/device_rules.hpp"
+#include "agent/proxy/early_broker_slot.hpp"
 #include "agent/proxy/frame_reader.hpp"
 #include "agent/proxy/inflight.hpp"
 #include "agent/proxy/output_buffer.hpp"
@@ -122,8 +123,11 @@ private:
     void reject_malformed_connect(const Error& error);
     bool bind_rules(const GatewayState& state);
     bool will_allowed(const mqtt::Connect& connect);
+    void connect_broker_at_accept();
+    void continue_to_broker();
     void connect_broker();
     void on_broker_connected(const boost::system::error_code& error);
+    void start_broker_side();
     void forward_connect();
     void handle_connack(std::span<const std::uint8_t> frame);
 
@@ -171,6 +175,11 @@ private:
     Phase phase_ = Phase::awaiting_connect;
     mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v311;
     bool connack_sent_ = false;
+    bool broker_connecting_ = false;  // an async_connect to the broker is outstanding
+    bool broker_connected_ = false;   // the broker accepted the TCP connection
+    // Held while the broker connection opened at accept belongs to a device
+    // that is not admitted yet (see EarlyBrokerSlot).
+    std::optional<EarlyBrokerSlot> early_broker_slot_;
     bool disconnect_recorded_ = false;
 
     // The device's identity from its admission; empty before it.
