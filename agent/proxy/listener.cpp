@@ -1,10 +1,6 @@
 #include "agent/proxy/listener.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <sys/socket.h>
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -33,31 +29,89 @@ std::vector<tcp::endpoint> resolve_endpoint(asio::io_context& context, const con
 
 namespace {
 
+// SO_REUSEPORT as a Boost.Asio socket option, because Asio 1.74 has no public one.
+class ReusePort {
+public:
+    explicit ReusePort(bool enabled) : value_(enabled ? 1 : 0) {}
+    template <typename Protocol>
+    int level(const Protocol&) const {
+        return SOL_SOCKET;
+    }
+    template <typename Protocol>
+    int name(const Protocol&) const {
+        return SO_REUSEPORT;
+    }
+    template <typename Protocol>
+    const int* data(const Protocol&) const {
+        return &value_;
+    }
+    template <typename Protocol>
+    std::size_t size(const Protocol&) const {
+        return sizeof(value_);
+    }
+
+private:
+    int value_;
+};
+
 std::string format_address(const tcp::endpoint& local) {
     const auto address = local.address();
     const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
     return host + ":" + std::to_string(local.port());
 }
 
-// A second descriptor of the listening socket, for a worker's own acceptor.
-// Both descriptors share one socket and one queue of connections.
-tcp::acceptor duplicate_acceptor(asio::io_context& worker_context, int listening, const tcp& protocol,
-                                 const std::string& address) {
-    const int duplicate = ::fcntl(listening, F_DUPFD_CLOEXEC, 0);
-    if (duplicate < 0) {
-        throw std::runtime_error("listen: cannot duplicate the listening socket of " + address + ": " +
-                                 std::strerror(errno) + "; raise the limit of open files (ulimit -n)");
-    }
+[[noreturn]] void throw_cannot_listen(const config::Endpoint& endpoint, const boost::system::error_code& error) {
+    throw std::runtime_error("listen: cannot listen on " + endpoint.to_string() + ": " + error.message() +
+                             "; choose a free port or stop the process that holds it");
+}
+
+// Binds `local` without SO_REUSEPORT and closes the socket again. This fails
+// when any socket is bound to the address, even one in a SO_REUSEPORT group
+// that the listener's own sockets could join, so that a second daemon on the
+// same port is rejected. Returns the port bound, which is the port the system
+// chose when `local` has port 0.
+unsigned short check_address_free(asio::io_context& context, const tcp::endpoint& local,
+                                  const config::Endpoint& endpoint) {
+    tcp::acceptor probe(context);
     boost::system::error_code error;
-    tcp::acceptor acceptor(worker_context);
-    acceptor.assign(protocol, duplicate, error);
+    probe.open(local.protocol(), error);
     if (!error) {
-        acceptor.non_blocking(true, error);
+        probe.set_option(tcp::acceptor::reuse_address(true), error);
+    }
+    if (!error) {
+        probe.bind(local, error);
+    }
+    tcp::endpoint bound;
+    if (!error) {
+        bound = probe.local_endpoint(error);
     }
     if (error) {
-        ::close(duplicate);
-        throw std::runtime_error("listen: cannot register the listening socket of " + address + ": " +
-                                 error.message());
+        throw_cannot_listen(endpoint, error);
+    }
+    return bound.port();
+}
+
+// A listening socket of the SO_REUSEPORT group on `local`, registered with
+// the worker's io_context.
+tcp::acceptor open_worker_acceptor(asio::io_context& worker_context, const tcp::endpoint& local,
+                                   const config::Endpoint& endpoint) {
+    tcp::acceptor acceptor(worker_context);
+    boost::system::error_code error;
+    acceptor.open(local.protocol(), error);
+    if (!error) {
+        acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+    }
+    if (!error) {
+        acceptor.set_option(ReusePort(true), error);
+    }
+    if (!error) {
+        acceptor.bind(local, error);
+    }
+    if (!error) {
+        acceptor.listen(asio::socket_base::max_listen_connections, error);
+    }
+    if (error) {
+        throw_cannot_listen(endpoint, error);
     }
     return acceptor;
 }
@@ -70,44 +124,16 @@ Listener::WorkerAcceptor::WorkerAcceptor(Worker& owner, tcp::acceptor acceptor_i
 Listener::Listener(asio::io_context& context, const config::Endpoint& endpoint, SessionServices& services,
                    std::vector<std::unique_ptr<Worker>>& workers)
     : services_(services) {
-    const tcp::endpoint local = resolve_endpoint(context, endpoint, "listen").front();
-    tcp::acceptor listening(context);
-    boost::system::error_code error;
-    listening.open(local.protocol(), error);
-    if (!error) {
-        listening.set_option(tcp::acceptor::reuse_address(true), error);
-    }
-    if (!error) {
-        listening.bind(local, error);
-    }
-    if (!error) {
-        listening.listen(asio::socket_base::max_listen_connections, error);
-    }
-    if (error) {
-        throw std::runtime_error("listen: cannot listen on " + endpoint.to_string() + ": " + error.message() +
-                                 "; choose a free port or stop the process that holds it");
-    }
-    address_ = format_address(listening.local_endpoint());
+    tcp::endpoint local = resolve_endpoint(context, endpoint, "listen").front();
+    local.port(check_address_free(context, local, endpoint));
 
-    // Released rather than closed: release() removes the descriptor from the
-    // main thread's epoll set, which close() skips. The registration would
-    // otherwise outlive the descriptor through the duplicates and wake the
-    // main thread for every connection. The duplicates keep the socket listening.
-    const int descriptor = listening.release(error);
-    if (error) {
-        throw std::runtime_error("listen: cannot release the listening socket of " + address_ + ": " +
-                                 error.message());
+    // A failure after the first socket closes the ones already bound, because
+    // each acceptor closes its socket when destroyed.
+    for (auto& worker : workers) {
+        acceptors_.push_back(
+            std::make_unique<WorkerAcceptor>(*worker, open_worker_acceptor(worker->context(), local, endpoint)));
     }
-    try {
-        for (auto& worker : workers) {
-            acceptors_.push_back(std::make_unique<WorkerAcceptor>(
-                *worker, duplicate_acceptor(worker->context(), descriptor, local.protocol(), address_)));
-        }
-    } catch (...) {
-        ::close(descriptor);
-        throw;
-    }
-    ::close(descriptor);
+    address_ = format_address(local);
 }
 
 void Listener::start() {

@@ -1,12 +1,29 @@
 #pragma once
-// A listening socket for devices. Each worker accepts from it on its own
-// thread, through its own duplicate of the listening descriptor, registered
-// with its own io_context, and the session of each accepted connection lives on the
-// worker that accepted it. No connection crosses threads, and while one
-// worker is busy verifying a CONNECT an idle one can take the next connection.
+// The listening sockets for one `listen` address: one per worker, all bound
+// to the same address and port with SO_REUSEPORT. Each worker accepts from
+// its own socket on its own thread, through its own io_context, and the
+// session of each accepted connection lives on the worker that accepted it,
+// so no connection crosses threads.
 //
-// Thread safety: construct, start() and close() on the main thread. The
-// accepts and their retries run on the workers' threads.
+// SO_REUSEPORT makes the kernel hand each new connection to exactly one of
+// the sockets (Linux picks it by a hash of the connection's addresses and
+// ports), so only that worker wakes up. What this implies:
+// - The choice ignores load. A worker that is busy verifying a CONNECT
+//   still gets its share of new connections, which wait in its socket's
+//   queue until it is free, even while another worker is idle.
+// - Linux lets a socket join the group only when its owner has the same
+//   effective user id as the sockets already in it. Before binding, the
+//   listener checks with a plain bind that no socket is bound to the address
+//   yet, so a second gatewarden started on the same port fails as before. A
+//   process of the same user that binds the port later with SO_REUSEPORT
+//   can still join the group and receive connections.
+// - When a worker closes its socket, the connections still queued on that
+//   socket are reset rather than moved to another socket (unless the sysctl
+//   net.ipv4.tcp_migrate_req, Linux 5.14 and later, is set).
+//
+// Thread safety: construct on the main thread before the workers' threads
+// start; start() and close() on the main thread. The accepts and their
+// retries run on the workers' threads.
 
 #include <memory>
 #include <string>
@@ -24,24 +41,25 @@ namespace gatewarden::proxy {
 
 class Listener {
 public:
-    // Binds `endpoint` with SO_REUSEADDR and creates one acceptor per worker.
-    // Throws std::runtime_error naming the endpoint and the fix when it cannot
-    // be resolved or bound. `services` and `workers` must outlive the
-    // listener, and the workers' threads must be stopped before it is destroyed.
+    // Binds `endpoint` once per worker with SO_REUSEADDR and SO_REUSEPORT.
+    // For port 0 the first socket takes the port the system chooses and the
+    // others bind to that port. Throws std::runtime_error naming the endpoint
+    // and the fix when it cannot be resolved or bound. `services` and
+    // `workers` must outlive the listener, and the workers' threads must be
+    // stopped before it is destroyed.
     Listener(boost::asio::io_context& context, const config::Endpoint& endpoint, SessionServices& services,
              std::vector<std::unique_ptr<Worker>>& workers);
 
     // Starts accepting on every worker.
     void start();
     // Stops accepting: posts the close of each worker's acceptor to that
-    // worker, whose aborted accept then completes on its own thread. The
-    // socket stops listening once every worker has closed its descriptor.
+    // worker, whose aborted accept then completes on its own thread.
     void close();
     // HOST:PORT as bound, with the port the system chose for port 0.
     std::string local_address() const { return address_; }
 
 private:
-    // One worker's acceptor on the shared listening socket.
+    // One worker's own listening socket.
     struct WorkerAcceptor {
         WorkerAcceptor(Worker& owner, boost::asio::ip::tcp::acceptor acceptor_in);
         Worker& worker;

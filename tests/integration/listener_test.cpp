@@ -1,0 +1,153 @@
+// The listening sockets: one per network thread, all on the port of their
+// `listen` address (SO_REUSEPORT), port 0 resolved once for all of them, and
+// a port that another daemon already listens on still rejected at start-up.
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <doctest/doctest.h>
+
+#include "tests/support/ports.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/test_gateway.hpp"
+// After the test support, whose Paho headers write `mqtt::` for Paho's
+// namespace, which gatewarden::mqtt would otherwise hide.
+#include "agent/identity/replay_cache.hpp"
+#include "agent/proxy/listener.hpp"
+
+using namespace gatewarden::testing;
+namespace proxy = gatewarden::proxy;
+
+namespace {
+
+// Listening TCP sockets on `port`, read from /proc/net/tcp (IPv4) or
+// /proc/net/tcp6 (IPv6).
+int listening_sockets_on(std::uint16_t port, const char* table_file = "/proc/net/tcp") {
+    std::ifstream table(table_file);
+    std::string line;
+    std::getline(table, line);  // the column names
+    int count = 0;
+    while (std::getline(table, line)) {
+        std::istringstream fields(line);
+        std::string slot, local, remote, state;
+        fields >> slot >> local >> remote >> state;
+        const auto colon = local.find(':');
+        if (colon == std::string::npos || state != "0A") {  // 0A: LISTEN
+            continue;
+        }
+        if (std::stoul(local.substr(colon + 1), nullptr, 16) == port) {
+            ++count;
+        }
+    }
+    return count;
+}
+
+// Accepts every event; the sessions of these tests never record one.
+class DiscardingSink final : public gatewarden::audit::EventSink {
+public:
+    void record(gatewarden::audit::Event) override {}
+    bool healthy() const noexcept override { return true; }
+};
+
+std::uint16_t port_of(const std::string& address) {
+    return static_cast<std::uint16_t>(std::stoul(address.substr(address.rfind(':') + 1)));
+}
+
+// Logs `device` in and out `count` times through `uri`. Returns the number
+// of logins accepted.
+int login_repeatedly(TestGateway& gateway, const std::string& uri, const std::string& device, int count) {
+    int accepted = 0;
+    for (int login = 0; login < count; ++login) {
+        PahoDevice client(uri, device, MqttVersion::v3_1_1);
+        const ConnectResult result = client.connect(device, gateway.token(device));
+        INFO("login " << login << ", Paho: " << result.error);
+        CHECK(result.accepted);
+        if (result.accepted) {
+            ++accepted;
+            client.disconnect();
+        }
+    }
+    return accepted;
+}
+
+// The test gateway's configuration file with `patch` merged in, written next
+// to it as `name`.
+std::filesystem::path patched_config(TestGateway& gateway, const std::string& name, const nlohmann::json& patch) {
+    nlohmann::json config = gateway.daemon().config();
+    config.merge_patch(patch);
+    const auto file = gateway.daemon().dir() / name;
+    std::ofstream(file) << config.dump();
+    return file;
+}
+
+}  // namespace
+
+TEST_CASE("listening socket per network thread") {
+    TestGateway gateway;
+    gateway.add_device("sensor-1");
+    gateway.config_patch = {{"threads", 2}};
+    gateway.start();
+
+    CHECK(listening_sockets_on(gateway.port()) == 2);
+    CHECK(login_repeatedly(gateway, gateway.uri(), "sensor-1", 6) == 6);
+    CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, 6) == 6);
+}
+
+// The configuration accepts only ports 1 to 65535, so port 0 is reached
+// through the Listener itself, with real services that no session uses.
+TEST_CASE("port 0 shared by every network thread") {
+    TempDir state_dir;
+    const gatewarden::config::Config config;
+    proxy::StateHolder state(std::make_shared<const proxy::GatewayState>());
+    gatewarden::identity::ReplayCache replay_cache(state_dir.path(), gatewarden::Clock::now());
+    const gatewarden::identity::Authenticator authenticator({}, replay_cache);
+    DiscardingSink events;
+    proxy::SessionServices services{config, state, authenticator, events, nullptr, {}};
+    boost::asio::io_context main_context{1};
+    std::vector<std::unique_ptr<proxy::Worker>> workers;
+    workers.push_back(std::make_unique<proxy::Worker>());
+    workers.push_back(std::make_unique<proxy::Worker>());
+
+    SUBCASE("IPv4") {
+        const proxy::Listener listener(main_context, {"127.0.0.1", 0}, services, workers);
+        const std::uint16_t port = port_of(listener.local_address());
+        CHECK(listener.local_address() == "127.0.0.1:" + std::to_string(port));
+        CHECK(port != 0);
+        CHECK(listening_sockets_on(port) == 2);
+    }
+    SUBCASE("IPv6") {
+        const proxy::Listener listener(main_context, {"::1", 0}, services, workers);
+        const std::uint16_t port = port_of(listener.local_address());
+        CHECK(listener.local_address() == "[::1]:" + std::to_string(port));
+        CHECK(port != 0);
+        CHECK(listening_sockets_on(port, "/proc/net/tcp6") == 2);
+    }
+}
+
+TEST_CASE("second daemon on same port rejected") {
+    TestGateway gateway;
+    gateway.add_device("sensor-1");
+    gateway.config_patch = {{"threads", 2}};
+    gateway.start();
+
+    // Its own state and log folders, so that only the port is shared.
+    const std::filesystem::path dir = gateway.daemon().dir().path();
+    std::filesystem::create_directories(dir / "second-state");
+    std::filesystem::create_directories(dir / "second-events");
+    const auto config = patched_config(
+        gateway, "second.json",
+        {{"state_dir", (dir / "second-state").string()}, {"audit", {{"dir", (dir / "second-events").string()}}}});
+
+    const auto result = run_command({GATEWARDEN_BINARY, "run", "--config", config.string()}, 10s);
+    INFO("stderr: " << result.errors);
+    CHECK(result.exit_status != 0);
+    CHECK(result.errors.find("listen: cannot listen on 127.0.0.1:" + std::to_string(gateway.port())) !=
+          std::string::npos);
+    CHECK(result.errors.find("choose a free port or stop the process that holds it") != std::string::npos);
+
+    // The running daemon still has both of its sockets and admits devices.
+    CHECK(listening_sockets_on(gateway.port()) == 2);
+    CHECK(login_repeatedly(gateway, gateway.uri(), "sensor-1", 2) == 2);
+}
