@@ -4,6 +4,8 @@
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "agent/proxy/session_log.hpp"
+
 namespace gatewarden::proxy {
 
 namespace asio = boost::asio;
@@ -24,6 +26,23 @@ constexpr std::size_t kMaxConnectFrame = 64 * 1024;
 // memory predictable and are not configurable yet.
 constexpr std::size_t kMaxDeviceFrame = 1024 * 1024;
 constexpr std::size_t kMaxBrokerFrame = 16 * 1024 * 1024;
+
+// Sends what `output` has pending with one non-blocking write, for a side
+// that is closing. Returns true when the socket took every byte. Otherwise
+// the bytes it did not take stay pending for an asynchronous write.
+bool write_pending_now(Session::tcp::socket& socket, OutputBuffer& output) {
+    if (output.write_in_flight()) {
+        return false;
+    }
+    auto& bytes = output.pending();
+    boost::system::error_code error;
+    const std::size_t written = socket.write_some(asio::buffer(bytes), error);
+    if (error) {
+        return false;  // would_block, or an error that the asynchronous write reports
+    }
+    bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(written));
+    return bytes.empty();
+}
 
 }  // namespace
 
@@ -52,9 +71,7 @@ void Session::start() {
 
     connect_deadline_ = SteadyClock::now() + services_.config.sessions.connect_timeout;
     arm_timer();
-    if (spdlog::should_log(spdlog::level::debug)) {
-        spdlog::debug("{} accepted", log_prefix());
-    }
+    GATEWARDEN_SESSION_LOG(debug, "accepted");
     connect_broker_at_accept();
     resume_reading(Side::device);
 }
@@ -293,8 +310,8 @@ void Session::on_connection_failed(Side side, const boost::system::error_code& e
         close_connection(side);
         return;
     }
-    spdlog::debug("{} {} connection ended: {}", log_prefix(), side == Side::device ? "device" : "broker",
-                  error.message());
+    GATEWARDEN_SESSION_LOG(debug, "{} connection ended: {}", side == Side::device ? "device" : "broker",
+                           error.message());
 
     if (side == Side::device) {
         // Close the broker side at once, so that the broker publishes the
@@ -329,16 +346,28 @@ void Session::end_session(std::string_view reason, std::optional<std::uint8_t> r
     }
 
     phase_ = Phase::closing;
-    close_deadline_ = SteadyClock::now() + std::chrono::seconds(1);
-    arm_timer();
     for (Side side : {Side::device, Side::broker}) {
-        if (connection(side).output.idle()) {
+        Connection& conn = connection(side);
+        if (conn.output.idle() || (conn.open && write_pending_now(conn.socket, conn.output))) {
             close_connection(side);
         } else {
             flush(side);
         }
     }
     finish_if_closed();
+
+    // The bound on closing, needed only while a side still has bytes to
+    // write. Posted, so that a write whose completion is already queued (the
+    // CONNACK, when the DISCONNECT follows it at once) closes its side first
+    // and the timer is not re-armed for nothing.
+    if (phase_ == Phase::closing) {
+        asio::post(device_.socket.get_executor(), [self = shared_from_this()] {
+            if (self->phase_ == Phase::closing) {
+                self->close_deadline_ = SteadyClock::now() + std::chrono::seconds(1);
+                self->arm_timer();
+            }
+        });
+    }
 }
 
 void Session::close_connection(Side side) {
@@ -360,7 +389,7 @@ void Session::finish_if_closed() {
     }
     phase_ = Phase::closed;
     timer_.cancel();
-    spdlog::debug("{} closed", log_prefix());
+    GATEWARDEN_SESSION_LOG(debug, "closed");
 }
 
 void Session::shut_down() {

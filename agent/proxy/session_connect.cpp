@@ -1,8 +1,10 @@
 // CONNECT from the device: admission, the broker connection, and the CONNACK.
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "agent/proxy/session.hpp"
+#include "agent/proxy/session_log.hpp"
 
 namespace gatewarden::proxy {
 
@@ -154,9 +156,7 @@ void Session::reject_admission(const identity::Admission& admission) {
 
 // Sends the rejecting CONNACK, records `event`, and closes once it is written.
 void Session::reject_connect(std::uint8_t v311_code, std::uint8_t v5_code, audit::Event event) {
-    if (spdlog::should_log(spdlog::level::debug)) {
-        spdlog::debug("{} CONNECT rejected: {}", log_prefix(), event.reason);
-    }
+    GATEWARDEN_SESSION_LOG(debug, "CONNECT rejected: {}", event.reason);
     mqtt::Connack connack;
     connack.reason_code = version_ == mqtt::ProtocolVersion::v5 ? v5_code : v311_code;
     mqtt::encode(connack, version_, device_.output.pending());
@@ -257,14 +257,35 @@ void Session::continue_to_broker() {
     }
 }
 
+// With one broker address, the socket is opened and made non-blocking
+// before the connect. Boost.Asio's connect to a list of addresses reopens
+// the socket for each one, so the session would have to switch it to
+// non-blocking mode a second time, which costs one more ioctl per login.
 void Session::connect_broker() {
     broker_connecting_ = true;
     broker_.open = true;  // so that closing the session aborts the connect
-    boost::asio::async_connect(broker_.socket, services_.broker_endpoints,
-                               [self = shared_from_this()](const boost::system::error_code& error,
-                                                           const tcp::endpoint&) {
-                                   self->on_broker_connected(error);
-                               });
+    auto on_connected = [self = shared_from_this()](const boost::system::error_code& error) {
+        self->on_broker_connected(error);
+    };
+
+    if (services_.broker_endpoints.size() != 1) {
+        boost::asio::async_connect(broker_.socket, services_.broker_endpoints,
+                                   [on_connected](const boost::system::error_code& error, const tcp::endpoint&) {
+                                       on_connected(error);
+                                   });
+        return;
+    }
+    const tcp::endpoint& broker = services_.broker_endpoints.front();
+    boost::system::error_code error;
+    broker_.socket.open(broker.protocol(), error);
+    if (!error) {
+        broker_.socket.non_blocking(true, error);
+    }
+    if (error) {
+        boost::asio::post(broker_.socket.get_executor(), [on_connected, error] { on_connected(error); });
+        return;
+    }
+    broker_.socket.async_connect(broker, on_connected);
 }
 
 void Session::on_broker_connected(const boost::system::error_code& error) {
@@ -276,10 +297,8 @@ void Session::on_broker_connected(const boost::system::error_code& error) {
         // Not reported to the device yet, because continue_to_broker() tries
         // again after admission and a broker that came back meanwhile still
         // serves the device.
-        if (spdlog::should_log(spdlog::level::debug)) {
-            spdlog::debug("{} broker {} unreachable at accept: {}; retrying after admission", log_prefix(),
-                          services_.config.broker.to_string(), error.message());
-        }
+        GATEWARDEN_SESSION_LOG(debug, "broker {} unreachable at accept: {}; retrying after admission",
+                               services_.config.broker.to_string(), error.message());
         close_connection(Side::broker);
         early_broker_slot_.reset();
         return;
@@ -296,7 +315,9 @@ void Session::on_broker_connected(const boost::system::error_code& error) {
 
     boost::system::error_code ignored;
     broker_.socket.set_option(tcp::no_delay(true), ignored);
-    broker_.socket.non_blocking(true, ignored);
+    if (!broker_.socket.non_blocking()) {
+        broker_.socket.non_blocking(true, ignored);
+    }
     broker_connected_ = true;
     if (phase_ == Phase::connecting_broker) {
         start_broker_side();
@@ -354,9 +375,7 @@ void Session::handle_connack(std::span<const std::uint8_t> frame) {
     event.decision = "allow";
     event.reason = "admitted";
     record(std::move(event));
-    if (spdlog::should_log(spdlog::level::debug)) {
-        spdlog::debug("{} connected", log_prefix());
-    }
+    GATEWARDEN_SESSION_LOG(debug, "connected");
 
     phase_ = Phase::established;
     connect_deadline_ = SteadyClock::time_point::max();

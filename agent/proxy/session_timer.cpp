@@ -6,9 +6,16 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/proxy/session.hpp"
+#include "agent/proxy/session_log.hpp"
 
 namespace gatewarden::proxy {
 
+// Arms the timer for the earliest deadline of the current phase, but only
+// when it comes before the expiry already armed. A later deadline keeps the
+// earlier expiry: on_timer() then finds nothing due and arms the next one.
+// A login moves its deadline later at admission and at CONNACK, and each
+// re-arm can cost a timerfd_settime. Skipping them costs one early wake-up,
+// and only for a session still open at its first expiry.
 void Session::arm_timer() {
     SteadyClock::time_point next = SteadyClock::time_point::max();
     switch (phase_) {
@@ -27,18 +34,14 @@ void Session::arm_timer() {
         break;
     }
 
-    if (next == timer_expiry_) {
+    if (next >= timer_expiry_) {
         return;
     }
     timer_expiry_ = next;
-    if (next == SteadyClock::time_point::max()) {
-        timer_.cancel();
-        return;
-    }
     timer_.expires_at(next);  // cancels the wait in progress, if any
     timer_.async_wait([self = shared_from_this(), next](const boost::system::error_code& error) {
         if (error || self->timer_expiry_ != next) {
-            return;  // cancelled, or replaced by another deadline
+            return;  // cancelled, or replaced by an earlier deadline
         }
         self->timer_expiry_ = SteadyClock::time_point::max();
         self->on_timer();
@@ -50,7 +53,7 @@ void Session::on_timer() {
     switch (phase_) {
     case Phase::awaiting_connect:
         if (now >= connect_deadline_) {
-            spdlog::debug("{} sent no CONNECT in time", log_prefix());
+            GATEWARDEN_SESSION_LOG(debug, "sent no CONNECT in time");
             end_session("connect_timeout", std::nullopt);
             return;
         }
@@ -114,7 +117,7 @@ void Session::keep_broker_alive(SteadyClock::time_point now) {
     if (now - silent_since >= keepalive_half_ && device_active_ && broker_.output.idle()) {
         mqtt::encode_pingreq(broker_.output.pending());
         ping_origins_.push(true);
-        spdlog::trace("{} PINGREQ sent to keep the broker side alive", log_prefix());
+        GATEWARDEN_SESSION_LOG(trace, "PINGREQ sent to keep the broker side alive");
     }
     next_keepalive_check_ = silent_since + keepalive_half_;
     if (next_keepalive_check_ <= now) {
@@ -125,7 +128,7 @@ void Session::keep_broker_alive(SteadyClock::time_point now) {
 // The credential's deadline (exp plus the clock leeway) has passed: no
 // session outlives its credential.
 void Session::expire_credential() {
-    spdlog::debug("{} credential expired", log_prefix());
+    GATEWARDEN_SESSION_LOG(debug, "credential expired");
     auto event = make_event("credential_expired");
     event.reason = "credential_expired";
     record(std::move(event));
