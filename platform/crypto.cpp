@@ -32,7 +32,9 @@ Result<std::vector<std::uint8_t>> pem_body(std::string_view pem, std::string_vie
         if (c != '\n' && c != '\r' && c != ' ' && c != '\t') base64.push_back(c);
     }
 
-    std::vector<std::uint8_t> der(base64.size());
+    // One byte more than needed, so that data() is never null for an empty
+    // body: libsodium declares its output pointer non-null.
+    std::vector<std::uint8_t> der(base64.size() + 1);
     std::size_t der_size = 0;
     if (sodium_base642bin(der.data(), der.size(), base64.data(), base64.size(), nullptr, &der_size,
                           nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {

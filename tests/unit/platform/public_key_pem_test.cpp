@@ -32,7 +32,8 @@ std::string reference_parse(std::string_view pem) {
     for (char c : pem.substr(first + begin.size(), last - first - begin.size())) {
         if (c != '\n' && c != '\r' && c != ' ' && c != '\t') base64.push_back(c);
     }
-    std::vector<std::uint8_t> der(base64.size());
+    // One byte more than needed, so that data() is never null for an empty body.
+    std::vector<std::uint8_t> der(base64.size() + 1);
     std::size_t der_size = 0;
     if (sodium_base642bin(der.data(), der.size(), base64.data(), base64.size(), nullptr, &der_size, nullptr,
                           sodium_base64_VARIANT_ORIGINAL) != 0) {
