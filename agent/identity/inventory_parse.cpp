@@ -14,10 +14,11 @@ Inventory parse_inventory(std::string_view json_text) {
         nlohmann::json::sax_parse(json_text, &reader);
     } catch (const nlohmann::json::parse_error& error) {
         throw InventoryError(std::string("invalid JSON (comments are not allowed): ") + error.what());
+    } catch (const nlohmann::json::out_of_range& error) {
+        // A number beyond the range of a double, such as 1e999.
+        throw InventoryError(std::string("invalid JSON number: ") + error.what() +
+                             "; no inventory value needs a number that large");
     }
-    // NOTE: a number beyond the range of a double (1e999) raises nlohmann's
-    // json::out_of_range (406) instead of an InventoryError, so load_inventory
-    // does not add the file name to that message.
     return reader.finish();
 }
 

@@ -146,6 +146,13 @@ TEST_CASE("inventory reports the first error in check order") {
     }
 }
 
+TEST_CASE("inventory rejects an overflowing number") {
+    const std::string text = R"({"owners":[{"id":"ops","contact":"a@example.com","status":1e999}]})";
+    const std::string error = load_error(text);
+    CHECK(error.find("invalid JSON number") != std::string::npos);
+    CHECK(error.find("1e999") != std::string::npos);
+}
+
 TEST_CASE("inventory rejects repeated keys") {
     crypto::init_crypto();
     const std::string pem = json(crypto::public_key_pem(key_of(1))).dump();
