@@ -5,39 +5,21 @@
 // broker_unreachable.
 
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <doctest/doctest.h>
 
 #include "tests/support/ports.hpp"
+#include "tests/support/tcp_table.hpp"
 #include "tests/support/test_gateway.hpp"
 
 using namespace gatewarden::testing;
 
 namespace {
 
-// Established TCP connections on 127.0.0.1 whose remote port is `port`, read
-// from /proc/net/tcp: the client side of every connection to that server.
-int established_connections_to(std::uint16_t port) {
-    std::ifstream table("/proc/net/tcp");
-    std::string line;
-    std::getline(table, line);  // the column names
-    int count = 0;
-    while (std::getline(table, line)) {
-        std::istringstream fields(line);
-        std::string slot, local, remote, state;
-        fields >> slot >> local >> remote >> state;
-        const auto colon = remote.find(':');
-        if (colon == std::string::npos || state != "01") {  // 01: ESTABLISHED
-            continue;
-        }
-        if (std::stoul(remote.substr(colon + 1), nullptr, 16) == port) {
-            ++count;
-        }
-    }
-    return count;
-}
+// Established TCP connections on 127.0.0.1 whose remote port is `port`:
+// the client side of every connection to that server.
+int established_connections_to(std::uint16_t port) { return count_tcp_sockets(port, TcpEnd::remote, "01"); }
 
 // Polls, up to `timeout`, until established_connections_to(port) is `expected`.
 bool wait_for_connections_to(std::uint16_t port, int expected, std::chrono::milliseconds timeout) {

@@ -3,7 +3,6 @@
 // a port that another daemon already listens on still rejected at start-up.
 
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -11,6 +10,7 @@
 
 #include "tests/support/ports.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/tcp_table.hpp"
 #include "tests/support/test_gateway.hpp"
 // After the test support, whose Paho headers write `mqtt::` for Paho's
 // namespace, which gatewarden::mqtt would otherwise hide.
@@ -22,26 +22,10 @@ namespace proxy = gatewarden::proxy;
 
 namespace {
 
-// Listening TCP sockets on `port`, read from /proc/net/tcp (IPv4) or
+// Listening TCP sockets on `port`, from /proc/net/tcp (IPv4) or
 // /proc/net/tcp6 (IPv6).
 int listening_sockets_on(std::uint16_t port, const char* table_file = "/proc/net/tcp") {
-    std::ifstream table(table_file);
-    std::string line;
-    std::getline(table, line);  // the column names
-    int count = 0;
-    while (std::getline(table, line)) {
-        std::istringstream fields(line);
-        std::string slot, local, remote, state;
-        fields >> slot >> local >> remote >> state;
-        const auto colon = local.find(':');
-        if (colon == std::string::npos || state != "0A") {  // 0A: LISTEN
-            continue;
-        }
-        if (std::stoul(local.substr(colon + 1), nullptr, 16) == port) {
-            ++count;
-        }
-    }
-    return count;
+    return count_tcp_sockets(port, TcpEnd::local, "0A", table_file);
 }
 
 // Accepts every event; the sessions of these tests never record one.
