@@ -16,9 +16,9 @@
 
 namespace gatewarden::identity {
 
-// One member of an entry as the parser met it. A string keeps its text; an
-// array under "keys" keeps its elements in RawDevice::keys; any other value
-// keeps its JSON, which only an error message shows.
+// One member of an entry as the parser met it. A string keeps its text, and
+// an array under "keys" keeps its elements in RawDevice::keys. Any other
+// value keeps its JSON, which only an error message shows.
 struct RawField {
     enum class Kind : std::uint8_t { missing, string, array, other };
 

@@ -29,13 +29,13 @@ std::span<std::uint8_t> FrameReader::prepare() {
         return {shared_buffer(), kSharedSize};
     }
 
-    const std::size_t wanted = std::max(expected_frame_size_, buffered + chunk_size_ / 4);
+    const std::size_t needed = std::max(expected_frame_size_, buffered + chunk_size_ / 4);
     if (!storage_) {
-        reallocate(std::max(chunk_size_, wanted));
-    } else if (wanted > capacity_) {
+        reallocate(std::max(chunk_size_, needed));
+    } else if (needed > capacity_) {
         // A large frame: grow to hold it whole, because the parsers need one
         // contiguous frame.
-        reallocate(std::max(wanted, capacity_ * 2));
+        reallocate(std::max(needed, capacity_ * 2));
     } else if (begin_ > 0 && capacity_ - end_ < chunk_size_ / 4) {
         // Move the partial frame to the front so the next read has room.
         std::memmove(storage_.get(), storage_.get() + begin_, buffered);

@@ -12,7 +12,7 @@
 //
 // Not thread safe: owned by one session, used on its network thread only.
 // Between prepare() and keep_unconsumed() no other reader of the thread may
-// be used, which holds because a session handles its reads in one turn.
+// be used, and none is, because a session handles its reads in one turn.
 
 #include <cstddef>
 #include <cstdint>

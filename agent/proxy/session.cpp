@@ -12,9 +12,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Reads land in the thread's shared buffer of FrameReader::kSharedSize bytes:
-// large reads batch many small packets, which lets one write carry them all.
-// This is the least a session's own buffer takes when a frame spans reads.
+// The least storage a session allocates for itself, when a frame spans
+// reads. The reads themselves land in the thread's shared buffer
+// (FrameReader::kSharedSize), large enough to batch many small packets.
 constexpr std::size_t kReadChunk = 16 * 1024;
 // Reading from a side pauses while either of its output buffers contains more.
 constexpr std::size_t kHighWater = 256 * 1024;

@@ -69,9 +69,9 @@ void Session::record_publish_decision(const mqtt::Publish& publish, const policy
     record(std::move(event));
 }
 
-// Allowed traffic in "summary" mode: counted per device and topic in the
-// session's tally, which end_turn() hands to the summary once per turn; the
-// summary's flusher records one event per interval.
+// Counts allowed traffic in "summary" mode, per device and topic, in the
+// session's tally. end_turn() hands the tally to the summary once per turn,
+// and the summary's flusher records one event per interval.
 void Session::count_allowed(const mqtt::Publish& publish, Side side) {
     if (services_.summary == nullptr) {
         return;
