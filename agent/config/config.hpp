@@ -31,7 +31,7 @@ struct Config {
     Endpoint broker;
     std::filesystem::path inventory;
     std::filesystem::path state_dir = "/var/lib/gatewarden";
-    unsigned threads = 0;  // 0: one per core
+    unsigned threads = 0;  // 0: one per usable CPU, less one for a broker on loopback
     struct Sessions {
         std::chrono::milliseconds connect_timeout{10'000};
         DenyActionV311 deny_action_v311 = DenyActionV311::ack;

@@ -108,7 +108,7 @@ unsigned parse_threads(const Section& top) {
     // is_number_unsigned() is false for negative integers.
     if (!threads->is_number_unsigned() || threads->get<std::uint64_t>() > max_threads) {
         throw ConfigError("threads: invalid value " + threads->dump() +
-                          "; use 0 (one per core) to " + std::to_string(max_threads));
+                          "; use 0 (automatic) to " + std::to_string(max_threads));
     }
     return threads->get<unsigned>();
 }

@@ -8,17 +8,12 @@
 #include "agent/identity/replay_cache.hpp"
 #include "agent/proxy/daemon_control.hpp"
 #include "agent/proxy/signing_key.hpp"
+#include "agent/proxy/thread_count.hpp"
+#include "platform/cpu_count.hpp"
 
 namespace gatewarden::proxy {
 
 namespace {
-
-unsigned thread_count(const config::Config& config) {
-    if (config.threads != 0) {
-        return config.threads;
-    }
-    return std::max(1u, std::thread::hardware_concurrency());
-}
 
 void create_state_dir(const std::filesystem::path& dir) {
     std::error_code error;
@@ -80,12 +75,14 @@ int run_daemon(const config::Config& config) {
     SessionServices services{config, state, authenticator, log, count_allowed ? &summary : nullptr, {}};
     services.broker_endpoints = resolve_endpoint(main_context, config.broker, "broker");
 
-    DaemonControl control(main_context, services, log, thread_count(config));
+    const unsigned network_threads =
+        network_thread_count(config.threads, services.broker_endpoints, usable_cpu_count());
+    DaemonControl control(main_context, services, log, network_threads);
     const std::size_t device_count = initial_state->inventory.devices.size();
     log.record(lifecycle_event("gateway_started", config, device_count));
     control.start_listeners();
     spdlog::info("proxy: listening on {} ({} network threads, broker {}, {} devices)", control.listen_addresses(),
-                 thread_count(config), config.broker.to_string(), device_count);
+                 network_threads, config.broker.to_string(), device_count);
 
     main_context.run();
 

@@ -1,6 +1,7 @@
 // The listening sockets: one per network thread, all on the port of their
 // `listen` address (SO_REUSEPORT), port 0 resolved once for all of them, and
 // a port that another daemon already listens on still rejected at start-up.
+// With `threads: 0`, the number of them leaves a core to a broker on loopback.
 
 #include <fstream>
 #include <thread>
@@ -16,6 +17,7 @@
 // namespace, which gatewarden::mqtt would otherwise hide.
 #include "agent/identity/replay_cache.hpp"
 #include "agent/proxy/listener.hpp"
+#include "platform/cpu_count.hpp"
 
 using namespace gatewarden::testing;
 namespace proxy = gatewarden::proxy;
@@ -77,6 +79,21 @@ TEST_CASE("listening socket per network thread") {
     CHECK(listening_sockets_on(gateway.port()) == 2);
     CHECK(login_repeatedly(gateway, gateway.uri(), "sensor-1", 6) == 6);
     CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, 6) == 6);
+}
+
+// The tests' broker listens on 127.0.0.1, so `threads: 0` leaves it a core.
+TEST_CASE("default thread count leaves a core to a local broker") {
+    TestGateway gateway;
+    gateway.add_device("sensor-1");
+    gateway.config_patch = {{"threads", 0}};
+    gateway.start();
+
+    const unsigned cpus = gatewarden::usable_cpu_count();
+    const unsigned expected = cpus > 1 ? cpus - 1 : 1;
+    CHECK(listening_sockets_on(gateway.port()) == static_cast<int>(expected));
+    CHECK(gateway.daemon().stderr_text().find("(" + std::to_string(expected) + " network threads") !=
+          std::string::npos);
+    CHECK(login_repeatedly(gateway, gateway.uri(), "sensor-1", 2) == 2);
 }
 
 // The configuration accepts only ports 1 to 65535, so port 0 is reached

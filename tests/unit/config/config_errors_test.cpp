@@ -173,7 +173,7 @@ TEST_CASE("threads out of range") {
         Json document = minimal_config();
         document["threads"] = threads;
         CHECK(config_error(document) ==
-              "threads: invalid value " + threads.dump() + "; use 0 (one per core) to 256");
+              "threads: invalid value " + threads.dump() + "; use 0 (automatic) to 256");
     }
 }
 
