@@ -2,13 +2,19 @@
 // devices. The broker connection opened at accept carries nothing before
 // admission and is closed when the CONNECT is rejected. A broker that goes
 // away before the CONNECT still gives the device 0x03 / 0x88 and the event
-// broker_unreachable.
+// broker_unreachable. Clients beyond the bound of EarlyBrokerSlot get no
+// broker connection before admission. Devices that log in meanwhile get one
+// after admission, and closing the silent clients frees every slot.
 
+#include <algorithm>
 #include <fstream>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include <doctest/doctest.h>
 
+#include "agent/proxy/early_broker_slot.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/tcp_table.hpp"
 #include "tests/support/test_gateway.hpp"
@@ -21,16 +27,57 @@ namespace {
 // the client side of every connection to that server.
 int established_connections_to(std::uint16_t port) { return count_tcp_sockets(port, TcpEnd::remote, "01"); }
 
+// Polls, up to `timeout`, until established_connections_to(port) is
+// `expected`. Returns the last count, so that a failed check shows it.
+int wait_for_connection_count(std::uint16_t port, int expected, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int count = established_connections_to(port);
+    while (count != expected && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(10ms);
+        count = established_connections_to(port);
+    }
+    return count;
+}
+
 // Polls, up to `timeout`, until established_connections_to(port) is `expected`.
 bool wait_for_connections_to(std::uint16_t port, int expected, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (established_connections_to(port) != expected) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return false;
+    return wait_for_connection_count(port, expected, timeout) == expected;
+}
+
+// Checks established_connections_to(port) every 10 ms during `duration`.
+// Returns the first count other than `expected`, or `expected` if none.
+int connections_held_at(std::uint16_t port, int expected, std::chrono::milliseconds duration) {
+    const auto end = std::chrono::steady_clock::now() + duration;
+    while (std::chrono::steady_clock::now() < end) {
+        const int count = established_connections_to(port);
+        if (count != expected) {
+            return count;
         }
         std::this_thread::sleep_for(10ms);
     }
-    return true;
+    return established_connections_to(port);
+}
+
+// Opens `count` TCP connections to gatewarden that send nothing, expecting
+// every slot to be free. Each batch waits for its broker connections,
+// because Mosquitto 2.0.11 listens with a backlog of 100 and a burst of
+// kMaxSlots connects overflowed it in some runs. The kernel retries a
+// dropped handshake only after 1 s. The caller checks the final count.
+std::vector<std::unique_ptr<RawConnection>> open_silent_clients(TestGateway& gateway, int count) {
+    constexpr int batch_size = 32;
+    const int max_slots = static_cast<int>(gatewarden::proxy::EarlyBrokerSlot::kMaxSlots);
+    const std::uint16_t broker_port = gateway.broker().port();
+    const int connections_before = established_connections_to(broker_port);
+
+    std::vector<std::unique_ptr<RawConnection>> clients;
+    while (static_cast<int>(clients.size()) < count) {
+        const int batch_end = std::min(count, static_cast<int>(clients.size()) + batch_size);
+        while (static_cast<int>(clients.size()) < batch_end) {
+            clients.push_back(std::make_unique<RawConnection>(gateway.port()));
+        }
+        wait_for_connection_count(broker_port, connections_before + std::min(batch_end, max_slots), 5s);
+    }
+    return clients;
 }
 
 }  // namespace
@@ -115,4 +162,71 @@ TEST_CASE("broker gone before CONNECT gets 0x03/0x88") {
         CHECK(gateway.daemon().wait_for_event(
             {{"type", "connect"}, {"decision", "deny"}, {"reason", "broker_unreachable"}, {"device", "sensor-1"}}));
     }
+}
+
+TEST_CASE("login with early broker slots full") {
+    constexpr int max_slots = static_cast<int>(gatewarden::proxy::EarlyBrokerSlot::kMaxSlots);
+    constexpr int clients_beyond_bound = 4;
+    constexpr int type_connack = 2;
+    constexpr int type_puback = 4;
+
+    TestGateway gateway;
+    gateway.add_device("sensor-1");
+    gateway.add_device("dashboard-1", {{"policy", "reader"}});
+    // Far longer than the test, so that no silent client is closed by the
+    // connect timeout, which would free its slot.
+    gateway.config_patch = {{"sessions", {{"connect_timeout", "60s"}}}};
+    gateway.start();
+    const std::uint16_t broker_port = gateway.broker().port();
+    REQUIRE(wait_for_connection_count(broker_port, 0, 2s) == 0);
+    const std::string reader_token = gateway.token("dashboard-1");
+    const std::string sensor_token = gateway.token("sensor-1");
+
+    // Every slot is taken, and the clients beyond the bound get no broker
+    // connection before admission.
+    auto silent_clients = open_silent_clients(gateway, max_slots + clients_beyond_bound);
+    REQUIRE(wait_for_connection_count(broker_port, max_slots, 5s) == max_slots);
+    CHECK(connections_held_at(broker_port, max_slots, 300ms) == max_slots);
+
+    // Devices that log in now get their broker connection after admission.
+    // The second device is a raw client, because Paho C 1.3.12 sent the
+    // CONNECT of a second client in this process about 2 s after its TCP
+    // connect.
+    auto reader = gateway.device("dashboard-1", MqttVersion::v5);
+    const ConnectResult reader_login = reader->connect("dashboard-1", reader_token);
+    REQUIRE_MESSAGE(reader_login.accepted, "Paho: " << reader_login.error);
+    CHECK(wait_for_connection_count(broker_port, max_slots + 1, 2s) == max_slots + 1);
+
+    RawConnection sensor(gateway.port());
+    REQUIRE(sensor.send(connect_packet(4, "sensor-1", "sensor-1", sensor_token)));
+    const auto connack = sensor.read_packet(3s);
+    REQUIRE(connack);
+    CHECK(packet_type(*connack) == type_connack);
+    CHECK(reason_code(*connack) == 0);
+    CHECK(wait_for_connection_count(broker_port, max_slots + 2, 2s) == max_slots + 2);
+    CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, 2) == 2);
+
+    // Both sessions relay traffic in each direction.
+    REQUIRE(reader->subscribe({"sensors/#"}, 1) == std::vector<int>{1});
+    REQUIRE(sensor.send(publish_packet(4, "sensors/sensor-1/temperature", "21.5", 1, 7)));
+    const auto puback = sensor.read_packet(3s);
+    REQUIRE(puback);
+    CHECK(packet_type(*puback) == type_puback);
+    const auto message = reader->next_message(3s);
+    REQUIRE(message);
+    CHECK(message->topic == "sensors/sensor-1/temperature");
+    CHECK(message->payload == "21.5");
+
+    // Closing the silent clients closes their broker connections.
+    silent_clients.clear();
+    CHECK(wait_for_connection_count(broker_port, 2, 3s) == 2);
+
+    // Every slot was released, so a second round of silent clients takes
+    // all of them again, and no more.
+    silent_clients = open_silent_clients(gateway, max_slots + clients_beyond_bound);
+    CHECK(wait_for_connection_count(broker_port, max_slots + 2, 5s) == max_slots + 2);
+    CHECK(connections_held_at(broker_port, max_slots + 2, 300ms) == max_slots + 2);
+    silent_clients.clear();
+    CHECK(wait_for_connection_count(broker_port, 2, 3s) == 2);
+    CHECK(reader->connected());
 }
