@@ -22,9 +22,12 @@ namespace gatewarden::proxy {
 class EarlyBrokerSlot {
 public:
     // Maximum number of broker connections opened before admission, in the
-    // whole process. NOTE: an estimate of what a burst of logins needs, not
-    // a measured limit of Mosquitto; it is not configurable yet.
-    static constexpr std::size_t kMaxSlots = 128;
+    // whole process. Kept below Mosquitto 2.0.11's listen backlog of 100, so
+    // that a burst of accepts alone cannot overflow the broker's queue of
+    // connections not yet accepted (an overflow delays a connection by a
+    // retransmission, 1 s). NOTE: 8 concurrent logins need 8 slots; 64 is an
+    // estimate for bursts, and it is not configurable yet.
+    static constexpr std::size_t kMaxSlots = 64;
 
     // Takes a slot, or returns nothing when all kMaxSlots are taken.
     static std::optional<EarlyBrokerSlot> try_take();

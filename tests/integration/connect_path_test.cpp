@@ -59,10 +59,11 @@ int connections_held_at(std::uint16_t port, int expected, std::chrono::milliseco
 }
 
 // Opens `count` TCP connections to gatewarden that send nothing, expecting
-// every slot to be free. Each batch waits for its broker connections,
-// because Mosquitto 2.0.11 listens with a backlog of 100 and a burst of
-// kMaxSlots connects overflowed it in some runs. The kernel retries a
-// dropped handshake only after 1 s. The caller checks the final count.
+// every slot to be free. Each batch waits for its broker connections, so
+// the test never bursts past Mosquitto 2.0.11's listen backlog of 100,
+// whatever kMaxSlots is. With 128 slots, one burst overflowed it in some
+// runs, and the kernel retries a dropped handshake only after 1 s. The
+// caller checks the final count.
 std::vector<std::unique_ptr<RawConnection>> open_silent_clients(TestGateway& gateway, int count) {
     constexpr int batch_size = 32;
     const int max_slots = static_cast<int>(gatewarden::proxy::EarlyBrokerSlot::kMaxSlots);
