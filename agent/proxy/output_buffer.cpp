@@ -31,7 +31,11 @@ bool OutputBuffer::start_write() {
 void OutputBuffer::finish_write() {
     write_in_flight_ = false;
     writing_.clear();
-    if (pending_.empty()) {
+    release_if_idle();
+}
+
+void OutputBuffer::release_if_idle() {
+    if (idle()) {
         std::vector<std::uint8_t>().swap(pending_);
         std::vector<std::uint8_t>().swap(writing_);
     }

@@ -31,6 +31,10 @@ public:
     // Bytes not yet written: the backpressure measure.
     std::size_t size() const { return pending_.size() + writing_.size(); }
 
+    // Frees both vectors when nothing is pending or in flight, so that an
+    // idle connection keeps no buffer.
+    void release_if_idle();
+
     void clear();
 
 private:

@@ -27,9 +27,9 @@ constexpr std::size_t kMaxConnectFrame = 64 * 1024;
 constexpr std::size_t kMaxDeviceFrame = 1024 * 1024;
 constexpr std::size_t kMaxBrokerFrame = 16 * 1024 * 1024;
 
-// Sends what `output` has pending with one non-blocking write, for a side
-// that is closing. Returns true when the socket took every byte. Otherwise
-// the bytes it did not take stay pending for an asynchronous write.
+// Sends what `output` has pending with one non-blocking write. Returns true
+// when the socket took every byte. Otherwise the bytes it did not take stay
+// pending for an asynchronous write.
 bool write_pending_now(Session::tcp::socket& socket, OutputBuffer& output) {
     if (output.write_in_flight()) {
         return false;
@@ -145,11 +145,12 @@ void Session::pump(Side side) {
 
     for (int turn = 0; turn < kReadsPerTurn; ++turn) {
         process_frames(side);
-        flush(Side::device);
-        flush(Side::broker);
         if (!may_read(side)) {
             end_turn(side);
-            return;  // resume_reading() continues when the side may read again
+            // The writes of end_turn() may have taken the output below the
+            // high-water mark at once. Otherwise on_written() resumes.
+            resume_reading(side);
+            return;
         }
         if (socket_drained) {
             end_turn(side);
@@ -269,13 +270,25 @@ void Session::flush(Side side) {
         conn.output.clear();
         return;
     }
-    if (!conn.output.start_write()) {
+    if (conn.output.write_in_flight() || conn.output.size() == 0) {
         return;
     }
     if (side == Side::broker) {
         last_broker_write_ = SteadyClock::now();
         device_active_ = false;
     }
+
+    // When the socket takes the whole batch at once, no asynchronous write
+    // and no completion handler are needed.
+    if (write_pending_now(conn.socket, conn.output)) {
+        conn.output.release_if_idle();
+        if (phase_ == Phase::closing) {
+            close_connection(side);
+        }
+        return;
+    }
+
+    conn.output.start_write();
     asio::async_write(conn.socket, asio::buffer(conn.output.writing()),
                       [self = shared_from_this(), side](const boost::system::error_code& error, std::size_t) {
                           self->on_written(side, error);

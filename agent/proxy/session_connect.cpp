@@ -358,7 +358,7 @@ void Session::handle_connack(std::span<const std::uint8_t> frame) {
     }
     const mqtt::Connack& connack = parsed.value();
 
-    // Relayed unchanged and at once: pump() flushes right after this frame.
+    // Relayed unchanged. The end of this turn of pump() writes it.
     send_to_device(frame);
     connack_sent_ = true;
 
