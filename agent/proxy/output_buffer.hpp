@@ -1,8 +1,9 @@
 #pragma once
-// The bytes waiting to be written to one side of a session. Frames are
-// appended to `pending` while one write of `writing` is in flight. When it
-// completes the two swap, so every batch goes out in a single write however
-// many packets it contains. Not thread safe: owned by one session.
+// The bytes waiting to be written to one side of a session. The session
+// first writes `pending` with one non-blocking write. What the socket does
+// not take moves to `writing` (start_write) for an asynchronous write, and
+// frames appended meanwhile wait in `pending` for the next one. Not thread
+// safe: owned by one session.
 
 #include <cstddef>
 #include <cstdint>

@@ -11,7 +11,9 @@ namespace gatewarden::proxy {
 //
 // Mosquitto runs on one thread. On 2 cores, a second network thread took CPU
 // from a broker on the same host and lowered the throughput below that of one
-// thread (docs/benchmarks.md), so a local broker keeps a core of its own.
+// thread (docs/benchmarks.md). A broker on loopback therefore keeps a core of
+// its own. A broker on this host reached through another address is not
+// recognised.
 unsigned network_thread_count(unsigned configured,
                               const std::vector<boost::asio::ip::tcp::endpoint>& broker,
                               unsigned usable_cpus);
