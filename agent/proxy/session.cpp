@@ -27,13 +27,10 @@ constexpr std::size_t kMaxConnectFrame = 64 * 1024;
 constexpr std::size_t kMaxDeviceFrame = 1024 * 1024;
 constexpr std::size_t kMaxBrokerFrame = 16 * 1024 * 1024;
 
-// Sends what `output` has pending with one non-blocking write. Returns true
-// when the socket took every byte. Otherwise the bytes it did not take stay
-// pending for an asynchronous write.
+// Sends what `output` has pending with one non-blocking write, when no write
+// is in flight. Returns true when the socket took every byte. Otherwise the
+// bytes it did not take stay pending for an asynchronous write.
 bool write_pending_now(Session::tcp::socket& socket, OutputBuffer& output) {
-    if (output.write_in_flight()) {
-        return false;
-    }
     auto& bytes = output.pending();
     boost::system::error_code error;
     const std::size_t written = socket.write_some(asio::buffer(bytes), error);
@@ -359,9 +356,9 @@ void Session::end_session(std::string_view reason, std::optional<std::uint8_t> r
     }
 
     phase_ = Phase::closing;
+    // flush() closes a side whose last bytes the socket takes at once.
     for (Side side : {Side::device, Side::broker}) {
-        Connection& conn = connection(side);
-        if (conn.output.idle() || (conn.open && write_pending_now(conn.socket, conn.output))) {
+        if (connection(side).output.idle()) {
             close_connection(side);
         } else {
             flush(side);
