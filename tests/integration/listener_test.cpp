@@ -1,7 +1,8 @@
 // The listening sockets: one per network thread, all on the port of their
 // `listen` address (SO_REUSEPORT), port 0 resolved once for all of them, and
 // a port that another daemon already listens on still rejected at start-up.
-// With `threads: 0`, the number of them leaves a core to a broker on loopback.
+// With `threads: 0` and the broker on loopback, there is one fewer than the
+// usable CPUs (and at least one).
 
 #include <fstream>
 #include <thread>
@@ -41,23 +42,6 @@ std::uint16_t port_of(const std::string& address) {
     return static_cast<std::uint16_t>(std::stoul(address.substr(address.rfind(':') + 1)));
 }
 
-// Logs `device` in and out `count` times through `uri`. Returns the number
-// of logins accepted.
-int login_repeatedly(TestGateway& gateway, const std::string& uri, const std::string& device, int count) {
-    int accepted = 0;
-    for (int login = 0; login < count; ++login) {
-        PahoDevice client(uri, device, MqttVersion::v3_1_1);
-        const ConnectResult result = client.connect(device, gateway.token(device));
-        INFO("login " << login << ", Paho: " << result.error);
-        CHECK(result.accepted);
-        if (result.accepted) {
-            ++accepted;
-            client.disconnect();
-        }
-    }
-    return accepted;
-}
-
 // The test gateway's configuration file with `patch` merged in, written next
 // to it as `name`.
 std::filesystem::path patched_config(TestGateway& gateway, const std::string& name, const nlohmann::json& patch) {
@@ -77,7 +61,7 @@ TEST_CASE("listening socket per network thread") {
     gateway.start();
 
     CHECK(listening_sockets_on(gateway.port()) == 2);
-    CHECK(login_repeatedly(gateway, gateway.uri(), "sensor-1", 6) == 6);
+    CHECK(gateway.login_repeatedly(gateway.uri(), "sensor-1", 6) == 6);
     CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, 6) == 6);
 }
 
@@ -93,7 +77,7 @@ TEST_CASE("default thread count leaves a core to a local broker") {
     CHECK(listening_sockets_on(gateway.port()) == static_cast<int>(expected));
     CHECK(gateway.daemon().stderr_text().find("(" + std::to_string(expected) + " network threads") !=
           std::string::npos);
-    CHECK(login_repeatedly(gateway, gateway.uri(), "sensor-1", 2) == 2);
+    CHECK(gateway.login_repeatedly(gateway.uri(), "sensor-1", 2) == 2);
 }
 
 // The configuration accepts only ports 1 to 65535, so port 0 is reached
@@ -150,5 +134,5 @@ TEST_CASE("second daemon on same port rejected") {
 
     // The running daemon still has both of its sockets and admits devices.
     CHECK(listening_sockets_on(gateway.port()) == 2);
-    CHECK(login_repeatedly(gateway, gateway.uri(), "sensor-1", 2) == 2);
+    CHECK(gateway.login_repeatedly(gateway.uri(), "sensor-1", 2) == 2);
 }

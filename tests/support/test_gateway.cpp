@@ -3,6 +3,8 @@
 #include <atomic>
 #include <stdexcept>
 
+#include <doctest/doctest.h>
+
 namespace gatewarden::testing {
 
 nlohmann::json standard_inventory() {
@@ -56,6 +58,21 @@ std::string TestGateway::token(const std::string& device, const std::string& ttl
 
 std::unique_ptr<PahoDevice> TestGateway::device(const std::string& id, MqttVersion version) const {
     return std::make_unique<PahoDevice>(uri(), id, version);
+}
+
+int TestGateway::login_repeatedly(const std::string& uri, const std::string& id, int count) const {
+    int accepted = 0;
+    for (int login = 0; login < count; ++login) {
+        PahoDevice client(uri, id, MqttVersion::v3_1_1);
+        const ConnectResult result = client.connect(id, token(id));
+        INFO("login " << login << ", Paho: " << result.error);
+        CHECK(result.accepted);
+        if (result.accepted) {
+            ++accepted;
+            client.disconnect();
+        }
+    }
+    return accepted;
 }
 
 std::unique_ptr<PahoDevice> TestGateway::connected_device(const std::string& id, MqttVersion version) const {

@@ -66,6 +66,11 @@ public:
     // A Paho client connected as `id` with a fresh token; throws if refused.
     std::unique_ptr<PahoDevice> connected_device(const std::string& id, MqttVersion version) const;
 
+    // Logs `id` in and out `count` times through `uri` (one of gatewarden's
+    // listen addresses), each time with a fresh token, and checks each
+    // login. Returns the number of logins accepted.
+    int login_repeatedly(const std::string& uri, const std::string& id, int count) const;
+
     // A Paho client connected straight to the broker (past gatewarden) and
     // subscribed to `filter`: it shows what the broker received.
     std::unique_ptr<PahoDevice> broker_observer(const std::string& filter = "#") const;
