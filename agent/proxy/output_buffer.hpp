@@ -14,8 +14,9 @@ namespace gatewarden::proxy {
 
 class OutputBuffer {
 public:
-    // Bytes to append a frame to; reserves a first block on first use so that
-    // small packets do not grow the vector step by step.
+    // Returns the bytes to append a frame to. On first use it takes a first
+    // block (the thread's spare if one is kept), so that small packets do not
+    // grow the vector step by step.
     std::vector<std::uint8_t>& pending();
     void append(std::span<const std::uint8_t> frame);
 
@@ -23,8 +24,7 @@ public:
     // to write or a write is already in flight.
     bool start_write();
     const std::vector<std::uint8_t>& writing() const { return writing_; }
-    // Ends the write in flight. Frees both vectors when nothing is pending, so
-    // an idle connection keeps no buffer.
+    // Ends the write in flight, then release_if_idle().
     void finish_write();
 
     bool write_in_flight() const { return write_in_flight_; }
@@ -32,10 +32,16 @@ public:
     // Bytes not yet written: the backpressure measure.
     std::size_t size() const { return pending_.size() + writing_.size(); }
 
-    // Frees both vectors when nothing is pending or in flight, so that an
-    // idle connection keeps no buffer.
+    // Gives both vectors up when nothing is pending or in flight, so that an
+    // idle connection keeps no buffer. A first block becomes the thread's one
+    // spare if the thread has none, and any other block is freed.
     void release_if_idle();
 
+    // Returns the capacity of this thread's spare block, 0 when none is kept.
+    static std::size_t thread_spare_capacity();
+
+    // Drops what is pending (and what was written, unless a write is still in
+    // flight), giving the vectors up as release_if_idle() does.
     void clear();
 
 private:

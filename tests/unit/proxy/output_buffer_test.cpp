@@ -38,3 +38,46 @@ TEST_CASE("output buffer kept during a write") {
     CHECK(output.idle());
     CHECK(output.writing().capacity() == 0);
 }
+
+TEST_CASE("output buffer passes block to next") {
+    OutputBuffer earlier;  // takes the spare an earlier test left, if any
+    earlier.append(kFrame);
+    REQUIRE(OutputBuffer::thread_spare_capacity() == 0);
+
+    OutputBuffer quiet;
+    quiet.append(kFrame);
+    const std::uint8_t* first_block = quiet.pending().data();
+    quiet.pending().clear();
+    quiet.release_if_idle();
+    CHECK(OutputBuffer::thread_spare_capacity() > 0);
+
+    OutputBuffer next;
+    next.append(kFrame);
+    CHECK(next.pending().data() == first_block);
+    CHECK(OutputBuffer::thread_spare_capacity() == 0);
+
+    // Only one spare is kept: a second idle buffer frees its block.
+    next.pending().clear();
+    next.release_if_idle();
+    earlier.pending().clear();
+    earlier.release_if_idle();
+    CHECK(OutputBuffer::thread_spare_capacity() > 0);
+    OutputBuffer taker;
+    taker.append(kFrame);
+    CHECK(OutputBuffer::thread_spare_capacity() == 0);
+}
+
+TEST_CASE("output buffer frees grown block") {
+    OutputBuffer earlier;  // takes the spare an earlier test left, if any
+    earlier.append(kFrame);
+    REQUIRE(OutputBuffer::thread_spare_capacity() == 0);
+
+    OutputBuffer output;
+    const std::vector<std::uint8_t> large(64 * 1024, 0x30);
+    output.append(large);
+    REQUIRE(output.pending().capacity() >= large.size());
+    output.pending().clear();
+    output.release_if_idle();
+
+    CHECK(OutputBuffer::thread_spare_capacity() == 0);
+}
