@@ -103,6 +103,15 @@ Authenticator::Authenticator(AuthenticatorSettings settings, ReplayCache& replay
 
 Admission Authenticator::admit(const Inventory& inventory, const mqtt::Connect& connect,
                                Clock::time_point now) const {
+    Admission admission = check(inventory, connect, now);
+    if (admission.admitted()) {
+        commit(admission, now);
+    }
+    return admission;
+}
+
+Admission Authenticator::check(const Inventory& inventory, const mqtt::Connect& connect,
+                               Clock::time_point now) const {
     Admission admission;
     if (identifier_rejected(admission, connect)) return admission;
 
@@ -128,8 +137,11 @@ Admission Authenticator::admit(const Inventory& inventory, const mqtt::Connect& 
         return admission;
     }
 
-    if (standing_rejected(admission, inventory, settings_)) return admission;
+    standing_rejected(admission, inventory, settings_);
+    return admission;
+}
 
+void Authenticator::commit(Admission& admission, Clock::time_point now) const {
     // Step 13: the commit point. The jti is kept until the token's deadline.
     const auto recorded = replay_cache_.record(admission.device->id, admission.jti, admission.deadline, now);
     if (!recorded) {
@@ -139,7 +151,6 @@ Admission Authenticator::admit(const Inventory& inventory, const mqtt::Connect& 
     } else if (recorded.value() == ReplayCheck::replayed) {
         reject(admission, RejectClass::bad_credentials, "jti_replayed");
     }
-    return admission;
 }
 
 }  // namespace gatewarden::identity

@@ -78,12 +78,21 @@ public:
     // `replay_cache` must outlive the authenticator.
     Authenticator(AuthenticatorSettings settings, ReplayCache& replay_cache);
 
-    // Decides on `connect` against `inventory` at `now`. The returned
-    // Admission's device and owner point into `inventory`, so they are valid
-    // as long as that snapshot is.
-
+    // Decides on `connect` against `inventory` at `now`: check(), then
+    // commit() when the check admits it. The returned Admission's device and
+    // owner point into `inventory`, so they are valid as long as that
+    // snapshot is.
     Admission admit(const Inventory& inventory, const mqtt::Connect& connect,
                     Clock::time_point now) const;
+
+    // Runs steps 1 to 12, the signature among them, and changes no state, so
+    // that it can run on any thread.
+    Admission check(const Inventory& inventory, const mqtt::Connect& connect,
+                    Clock::time_point now) const;
+
+    // Runs step 13 on an admission that check() admitted: records its jti,
+    // or rejects it as replayed or when the replay cache cannot be written.
+    void commit(Admission& admission, Clock::time_point now) const;
 
 private:
     AuthenticatorSettings settings_;

@@ -6,6 +6,7 @@
 #include "agent/audit/log_writer.hpp"
 #include "agent/audit/summary.hpp"
 #include "agent/identity/replay_cache.hpp"
+#include "agent/proxy/credential_checks.hpp"
 #include "agent/proxy/daemon_control.hpp"
 #include "agent/proxy/signing_key.hpp"
 #include "agent/proxy/thread_count.hpp"
@@ -72,7 +73,9 @@ int run_daemon(const config::Config& config) {
     audit::TrafficSummary summary(log);
     auto summary_flusher = std::make_unique<audit::SummaryFlusher>(summary, config.audit.summary_interval);
     const bool count_allowed = config.audit.publish_events == config::PublishEvents::summary;
-    SessionServices services{config, state, authenticator, log, count_allowed ? &summary : nullptr, {}};
+    CredentialChecks credential_checks(usable_cpu_count());
+    SessionServices services{config, state, authenticator, credential_checks, log,
+                             count_allowed ? &summary : nullptr, {}};
     services.broker_endpoints = resolve_endpoint(main_context, config.broker, "broker");
 
     const unsigned network_threads =

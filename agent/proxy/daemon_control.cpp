@@ -5,6 +5,8 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "agent/proxy/credential_checks.hpp"
+
 namespace gatewarden::proxy {
 
 namespace asio = boost::asio;
@@ -148,6 +150,9 @@ void DaemonControl::stop_workers() {
     for (auto& worker : workers_) {
         worker->stop();
     }
+    // A credential check still queued keeps a reference to its session, which
+    // must be released while the workers' io_contexts exist.
+    services_.credential_checks.stop();
 }
 
 }  // namespace gatewarden::proxy

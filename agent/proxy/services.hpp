@@ -19,13 +19,17 @@ class TrafficSummary;
 
 namespace gatewarden::proxy {
 
+class CredentialChecks;
+
 // Thread safety: `config` and `broker_endpoints` are read only. The state
-// holder, the authenticator, the event sink and the summary are thread safe,
+// holder, the authenticator, the credential checks, the event sink and the
+// summary are thread safe,
 // and the counters are atomic.
 struct SessionServices {
     const config::Config& config;
     StateHolder& state;
     const identity::Authenticator& authenticator;
+    CredentialChecks& credential_checks;
     audit::EventSink& events;
     // Counts allowed publishes and deliveries when audit.publish_events is
     // "summary"; null when every one is recorded as an event.

@@ -79,6 +79,7 @@ bool Session::may_process(Side side) const {
     switch (phase_) {
     case Phase::awaiting_connect:
         return side == Side::device;
+    case Phase::checking_credential:
     case Phase::connecting_broker:
         return false;
     case Phase::awaiting_connack:

@@ -75,7 +75,8 @@ public:
 private:
     enum class Side : std::uint8_t { device, broker };
     enum class Phase : std::uint8_t {
-        awaiting_connect,   // nothing admitted yet
+        awaiting_connect,     // nothing admitted yet
+        checking_credential,  // CONNECT received; its credential is being checked
         connecting_broker,  // admitted; opening the broker connection
         awaiting_connack,   // CONNECT forwarded; device input held until CONNACK
         established,
@@ -118,6 +119,10 @@ private:
     bool reject_unsupported_version(std::span<const std::uint8_t> frame, std::size_t header_size);
     void remember_identity(const identity::Admission& admission, const mqtt::Connect& connect,
                            const identity::Inventory& inventory);
+    void check_credential(std::shared_ptr<mqtt::Connect> connect);
+    void on_credential_checked(std::shared_ptr<const GatewayState> state, std::shared_ptr<mqtt::Connect> connect,
+                               identity::Admission admission);
+    void decide_connect(const GatewayState& state, mqtt::Connect connect, const identity::Admission& admission);
     void reject_admission(const identity::Admission& admission);
     void reject_connect(std::uint8_t v311_code, std::uint8_t v5_code, audit::Event event);
     void reject_malformed_connect(const Error& error);

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "agent/proxy/credential_checks.hpp"
 #include "agent/proxy/session.hpp"
 #include "agent/proxy/session_log.hpp"
 
@@ -59,14 +60,60 @@ void Session::handle_first_frame(const mqtt::FrameHeader& header, std::span<cons
         return;
     }
 
-    const auto state = services_.state.current();
-    const auto admission = services_.authenticator.admit(state->inventory, connect, Clock::now());
-    remember_identity(admission, connect, state->inventory);
+    phase_ = Phase::checking_credential;
+    check_credential(std::make_shared<mqtt::Connect>(std::move(connect)));
+}
+
+// Checks the credential on a thread of services_.credential_checks, so that
+// the signature does not hold up this network thread, and continues on this
+// thread in on_credential_checked(). Meanwhile may_process() keeps whatever
+// the device sent after its CONNECT in the read buffer.
+void Session::check_credential(std::shared_ptr<mqtt::Connect> connect) {
+    const identity::Authenticator& authenticator = services_.authenticator;
+    services_.credential_checks.submit([self = shared_from_this(), executor = device_.socket.get_executor(),
+                                        &authenticator, state = services_.state.current(),
+                                        connect = std::move(connect), now = Clock::now()]() mutable {
+        auto admission = authenticator.check(state->inventory, *connect, now);
+
+        // Everything moves into the handler, so that the last reference to the
+        // session is never dropped on this thread.
+        boost::asio::post(executor, [self = std::move(self), state = std::move(state), connect = std::move(connect),
+                              admission = std::move(admission)]() mutable {
+            self->on_credential_checked(std::move(state), std::move(connect), std::move(admission));
+        });
+    });
+}
+
+void Session::on_credential_checked(std::shared_ptr<const GatewayState> state,
+                                    std::shared_ptr<mqtt::Connect> connect, identity::Admission admission) {
+    if (phase_ != Phase::checking_credential) {
+        return;  // the session ended meanwhile: nothing was decided and no jti was used
+    }
+    if (services_.state.current() != state) {
+        // A reload came during the check. Admission decides on the current
+        // inventory, because apply_state() skips sessions not yet admitted.
+        check_credential(std::move(connect));
+        return;
+    }
+
+    if (admission.admitted()) {
+        services_.authenticator.commit(admission, Clock::now());
+    }
+    decide_connect(*state, std::move(*connect), admission);
+
+    // Outside a read turn, so nothing else writes what the decision queued.
+    flush(Side::device);
+    flush(Side::broker);
+}
+
+void Session::decide_connect(const GatewayState& state, mqtt::Connect connect,
+                             const identity::Admission& admission) {
+    remember_identity(admission, connect, state.inventory);
     if (!admission.admitted()) {
         reject_admission(admission);
         return;
     }
-    if (!bind_rules(*state) || !will_allowed(connect)) {
+    if (!bind_rules(state) || !will_allowed(connect)) {
         return;
     }
 
@@ -293,7 +340,7 @@ void Session::on_broker_connected(const boost::system::error_code& error) {
     if (phase_ >= Phase::closing) {
         return;  // the session ended meanwhile and closed the socket
     }
-    if (error && phase_ == Phase::awaiting_connect) {
+    if (error && (phase_ == Phase::awaiting_connect || phase_ == Phase::checking_credential)) {
         // Not reported to the device yet, because continue_to_broker() tries
         // again after admission and a broker that came back meanwhile still
         // serves the device.

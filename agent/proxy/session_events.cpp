@@ -27,8 +27,9 @@ void Session::record_disconnect(std::string_view reason) {
         return;
     }
     disconnect_recorded_ = true;
-    if (phase_ == Phase::awaiting_connect && reason == "connection_lost") {
-        return;  // a connection that never sent a CONNECT accessed nothing
+    const bool undecided = phase_ == Phase::awaiting_connect || phase_ == Phase::checking_credential;
+    if (undecided && reason == "connection_lost") {
+        return;  // a connection that left before its CONNECT was decided accessed nothing
     }
     auto event = make_event("disconnect");
     event.reason = std::string(reason);

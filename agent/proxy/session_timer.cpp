@@ -20,6 +20,7 @@ void Session::arm_timer() {
     SteadyClock::time_point next = SteadyClock::time_point::max();
     switch (phase_) {
     case Phase::awaiting_connect:
+    case Phase::checking_credential:
     case Phase::connecting_broker:
     case Phase::awaiting_connack:
         next = std::min(connect_deadline_, credential_deadline_);
@@ -54,6 +55,15 @@ void Session::on_timer() {
     case Phase::awaiting_connect:
         if (now >= connect_deadline_) {
             GATEWARDEN_SESSION_LOG(debug, "sent no CONNECT in time");
+            end_session("connect_timeout", std::nullopt);
+            return;
+        }
+        break;
+    case Phase::checking_credential:
+        if (now >= connect_deadline_) {
+            spdlog::warn("{} CONNECT not decided within sessions.connect_timeout ({} ms): logins arrive faster "
+                         "than the credential check threads verify them",
+                         log_prefix(), services_.config.sessions.connect_timeout.count());
             end_session("connect_timeout", std::nullopt);
             return;
         }

@@ -224,3 +224,40 @@ TEST_CASE("login with early broker slots full") {
     CHECK(wait_for_connection_count(broker_port, 2, 3s) == 2);
     CHECK(reader->connected());
 }
+
+// Each device sends its CONNECT and a PUBLISH in one write. The PUBLISH
+// waits, unread, while the credential is checked on another thread, and is
+// decided once the device is admitted.
+TEST_CASE("burst of logins with pipelined PUBLISH") {
+    constexpr int devices = 16;
+    constexpr int type_connack = 2;
+    constexpr int type_puback = 4;
+
+    TestGateway gateway;
+    for (int i = 0; i < devices; ++i) {
+        gateway.add_device("sensor-" + std::to_string(i));
+    }
+    gateway.start();
+
+    std::vector<std::unique_ptr<RawConnection>> connections;
+    for (int i = 0; i < devices; ++i) {
+        const std::string id = "sensor-" + std::to_string(i);
+        Bytes packets = connect_packet(4, id, id, gateway.token(id));
+        const Bytes publish = publish_packet(4, "sensors/" + id + "/temperature", "20", 1, 1);
+        packets.insert(packets.end(), publish.begin(), publish.end());
+        connections.push_back(std::make_unique<RawConnection>(gateway.port()));
+        REQUIRE(connections.back()->send(packets));
+    }
+
+    for (int i = 0; i < devices; ++i) {
+        INFO("device sensor-" << i);
+        const auto connack = connections[i]->read_packet(5s);
+        REQUIRE(connack);
+        CHECK(packet_type(*connack) == type_connack);
+        CHECK(reason_code(*connack) == 0);
+        const auto puback = connections[i]->read_packet(5s);
+        REQUIRE(puback);
+        CHECK(packet_type(*puback) == type_puback);
+    }
+    CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, devices) == devices);
+}

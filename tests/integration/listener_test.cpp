@@ -17,6 +17,7 @@
 // After the test support, whose Paho headers write `mqtt::` for Paho's
 // namespace, which gatewarden::mqtt would otherwise hide.
 #include "agent/identity/replay_cache.hpp"
+#include "agent/proxy/credential_checks.hpp"
 #include "agent/proxy/listener.hpp"
 #include "platform/cpu_count.hpp"
 
@@ -88,8 +89,9 @@ TEST_CASE("port 0 shared by every network thread") {
     proxy::StateHolder state(std::make_shared<const proxy::GatewayState>());
     gatewarden::identity::ReplayCache replay_cache(state_dir.path(), gatewarden::Clock::now());
     const gatewarden::identity::Authenticator authenticator({}, replay_cache);
+    proxy::CredentialChecks credential_checks(1);
     DiscardingSink events;
-    proxy::SessionServices services{config, state, authenticator, events, nullptr, {}};
+    proxy::SessionServices services{config, state, authenticator, credential_checks, events, nullptr, {}};
     boost::asio::io_context main_context{1};
     std::vector<std::unique_ptr<proxy::Worker>> workers;
     workers.push_back(std::make_unique<proxy::Worker>());

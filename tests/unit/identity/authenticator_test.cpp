@@ -373,6 +373,25 @@ TEST_CASE("admission rejects replayed jti") {
     CHECK(fixture.admit_claims("cam-2", fixture.claims("cam-2", "once")).admitted());
 }
 
+TEST_CASE("admission check leaves jti unused") {
+    AdmissionFixture fixture;
+    const auto connect = connect_packet("cam-1", fixture.token("cam-1", fixture.claims("cam-1", "checked")));
+
+    // check() records nothing, so a session that ends during the check
+    // leaves the token usable.
+    CHECK(fixture.authenticator->check(fixture.inventory, connect, test_now()).admitted());
+    Admission admission = fixture.authenticator->check(fixture.inventory, connect, test_now());
+    REQUIRE(admission.admitted());
+
+    fixture.authenticator->commit(admission, test_now());
+    CHECK(admission.admitted());
+
+    Admission again = fixture.authenticator->check(fixture.inventory, connect, test_now());
+    REQUIRE(again.admitted());
+    fixture.authenticator->commit(again, test_now());
+    check_bad_credentials(again, "jti_replayed");
+}
+
 TEST_CASE("admission rejects suspended device") {
     AdmissionFixture fixture;
     const Admission admission = fixture.admit_claims("cam-suspended", fixture.claims("cam-suspended"));

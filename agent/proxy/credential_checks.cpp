@@ -1,0 +1,64 @@
+#include "agent/proxy/credential_checks.hpp"
+
+#include <algorithm>
+
+namespace gatewarden::proxy {
+
+CredentialChecks::CredentialChecks(unsigned threads) {
+    const unsigned count = std::max(threads, 1u);
+    threads_.reserve(count);
+    for (unsigned i = 0; i < count; ++i) {
+        threads_.emplace_back([this] { run(); });
+    }
+}
+
+CredentialChecks::~CredentialChecks() { stop(); }
+
+void CredentialChecks::submit(std::function<void()> job) {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) {
+            return;
+        }
+        jobs_.push_back(std::move(job));
+    }
+    wake_.notify_one();
+}
+
+void CredentialChecks::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& thread : threads_) {
+        if (thread.joinable()) {
+            thread.join();
+        }
+    }
+
+    // Destroyed outside the lock: a job may hold the last reference to a session.
+    std::deque<std::function<void()>> dropped;
+    {
+        std::lock_guard lock(mutex_);
+        dropped.swap(jobs_);
+    }
+}
+
+void CredentialChecks::run() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+        wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+        if (stopping_) {
+            return;
+        }
+        auto job = std::move(jobs_.front());
+        jobs_.pop_front();
+        lock.unlock();
+        job();
+        job = nullptr;  // release what the job holds before waiting again
+        lock.lock();
+    }
+}
+
+}  // namespace gatewarden::proxy
