@@ -1,14 +1,22 @@
 #include "agent/proxy/credential_checks.hpp"
 
 #include <algorithm>
+#include <exception>
+
+#include <spdlog/spdlog.h>
 
 namespace gatewarden::proxy {
 
 CredentialChecks::CredentialChecks(unsigned threads) {
     const unsigned count = std::max(threads, 1u);
     threads_.reserve(count);
-    for (unsigned i = 0; i < count; ++i) {
-        threads_.emplace_back([this] { run(); });
+    try {
+        for (unsigned i = 0; i < count; ++i) {
+            threads_.emplace_back([this] { run(); });
+        }
+    } catch (...) {
+        stop();  // joins the threads already started
+        throw;
     }
 }
 
@@ -55,7 +63,14 @@ void CredentialChecks::run() {
         auto job = std::move(jobs_.front());
         jobs_.pop_front();
         lock.unlock();
-        job();
+        try {
+            job();
+        } catch (const std::exception& error) {
+            // A check reports failures as results; reaching this is a bug, as on
+            // a network thread.
+            spdlog::critical("proxy: credential check thread stopped by an exception: {}", error.what());
+            std::terminate();
+        }
         job = nullptr;  // release what the job holds before waiting again
         lock.lock();
     }

@@ -93,10 +93,15 @@ bool Session::may_process(Side side) const {
     return false;
 }
 
+// While the credential is checked, the device is still read, unprocessed and
+// up to kMaxConnectFrame, so that a device that leaves is seen and its
+// CONNECT is not decided.
 bool Session::may_read(Side side) const {
     const Connection& self = side == Side::device ? device_ : broker_;
     const Connection& peer = side == Side::device ? broker_ : device_;
-    return self.open && may_process(side) && self.output.size() < kHighWater &&
+    const bool held_during_check = side == Side::device && phase_ == Phase::checking_credential &&
+                                   self.reader.data().size() < kMaxConnectFrame;
+    return self.open && (may_process(side) || held_during_check) && self.output.size() < kHighWater &&
            peer.output.size() < kHighWater;
 }
 
@@ -351,6 +356,8 @@ void Session::end_session(std::string_view reason, std::optional<std::uint8_t> r
         return;
     }
     record_disconnect(reason);
+    credential_check_abandoned_.store(true, std::memory_order_relaxed);
+    early_broker_slot_.reset();
 
     if (reason_code_to_device && version_ == mqtt::ProtocolVersion::v5 && connack_sent_) {
         mqtt::Disconnect disconnect;

@@ -15,6 +15,7 @@
 // Reading from a side pauses while an output buffer is above kHighWater
 // and resumes when a write completes, so a slow side slows its peer.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -185,6 +186,9 @@ private:
     // Held while the broker connection opened at accept belongs to a device
     // that is not admitted yet (see EarlyBrokerSlot).
     std::optional<EarlyBrokerSlot> early_broker_slot_;
+    // Set when the session ends, so that a credential check still queued
+    // skips the signature. Read by a check thread.
+    std::atomic<bool> credential_check_abandoned_{false};
     bool disconnect_recorded_ = false;
 
     // The device's identity from its admission; empty before it.

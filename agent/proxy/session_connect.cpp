@@ -49,7 +49,8 @@ void Session::handle_first_frame(const mqtt::FrameHeader& header, std::span<cons
     }
     mqtt::Connect& connect = parsed.value();
     version_ = connect.version;
-    client_id_ = connect.client_id;
+    // Anything that is not a plain identifier stays out of the log.
+    client_id_ = identity::is_valid_identifier(connect.client_id) ? connect.client_id : std::string();
     keep_alive_seconds_ = connect.keep_alive;
 
     if (!services_.events.healthy() && services_.config.audit.on_failure == config::OnFailure::deny) {
@@ -73,6 +74,11 @@ void Session::check_credential(std::shared_ptr<mqtt::Connect> connect) {
     services_.credential_checks.submit([self = shared_from_this(), executor = device_.socket.get_executor(),
                                         &authenticator, state = services_.state.current(),
                                         connect = std::move(connect), now = Clock::now()]() mutable {
+        if (self->credential_check_abandoned_.load(std::memory_order_relaxed)) {
+            // Ended meanwhile: only the reference goes back, to be dropped there.
+            boost::asio::post(executor, [self = std::move(self)] {});
+            return;
+        }
         auto admission = authenticator.check(state->inventory, *connect, now);
 
         // Everything moves into the handler, so that the last reference to the
@@ -94,6 +100,14 @@ void Session::on_credential_checked(std::shared_ptr<const GatewayState> state,
         // inventory, because apply_state() skips sessions not yet admitted.
         check_credential(std::move(connect));
         return;
+    }
+
+    // The device was read during the check only to see whether it leaves.
+    // Ending that wait lets the resume_reading() after the CONNACK start a
+    // turn that handles what the device sent meanwhile.
+    if (device_.read_pending) {
+        boost::system::error_code ignored;
+        device_.socket.cancel(ignored);
     }
 
     if (admission.admitted()) {
@@ -168,9 +182,6 @@ void Session::remember_identity(const identity::Admission& admission, const mqtt
     } else if (identity::is_valid_identifier(claimed)) {
         // Anything that is not a plain identifier stays out of the log.
         device_id_ = claimed;
-    }
-    if (!identity::is_valid_identifier(client_id_)) {
-        client_id_.clear();
     }
     if (!admission.kid.empty() || !admission.jti.empty()) {
         credential_ = audit::CredentialRef{"jwt", admission.kid, admission.jti, admission.exp};

@@ -61,9 +61,8 @@ void Session::on_timer() {
         break;
     case Phase::checking_credential:
         if (now >= connect_deadline_) {
-            spdlog::warn("{} CONNECT not decided within sessions.connect_timeout ({} ms): logins arrive faster "
-                         "than the credential check threads verify them",
-                         log_prefix(), services_.config.sessions.connect_timeout.count());
+            GATEWARDEN_SESSION_LOG(debug, "CONNECT not decided before sessions.connect_timeout ({} ms) ran out",
+                                   services_.config.sessions.connect_timeout.count());
             end_session("connect_timeout", std::nullopt);
             return;
         }

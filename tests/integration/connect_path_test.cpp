@@ -6,6 +6,8 @@
 // broker connection before admission. Devices that log in meanwhile get one
 // after admission, and closing the silent clients frees every slot.
 
+#include <sched.h>
+
 #include <algorithm>
 #include <fstream>
 #include <memory>
@@ -225,9 +227,9 @@ TEST_CASE("login with early broker slots full") {
     CHECK(reader->connected());
 }
 
-// Each device sends its CONNECT and a PUBLISH in one write. The PUBLISH
-// waits, unread, while the credential is checked on another thread, and is
-// decided once the device is admitted.
+// Each device sends its CONNECT and a PUBLISH in one write. The PUBLISH is
+// read but held, unprocessed, while the credential is checked on another
+// thread, and is decided once the device is admitted.
 TEST_CASE("burst of logins with pipelined PUBLISH") {
     constexpr int devices = 16;
     constexpr int type_connack = 2;
@@ -237,7 +239,12 @@ TEST_CASE("burst of logins with pipelined PUBLISH") {
     for (int i = 0; i < devices; ++i) {
         gateway.add_device("sensor-" + std::to_string(i));
     }
+    gateway.add_device("dashboard-1", {{"policy", "reader"}});
     gateway.start();
+    auto reader = gateway.device("dashboard-1", MqttVersion::v5);
+    const ConnectResult reader_login = reader->connect("dashboard-1", gateway.token("dashboard-1"));
+    REQUIRE_MESSAGE(reader_login.accepted, "Paho: " << reader_login.error);
+    REQUIRE(reader->subscribe({"sensors/#"}, 1) == std::vector<int>{1});
 
     std::vector<std::unique_ptr<RawConnection>> connections;
     for (int i = 0; i < devices; ++i) {
@@ -259,5 +266,83 @@ TEST_CASE("burst of logins with pipelined PUBLISH") {
         REQUIRE(puback);
         CHECK(packet_type(*puback) == type_puback);
     }
-    CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, devices) == devices);
+
+    // A denied QoS 1 PUBLISH is acknowledged too: the subscriber shows that
+    // every one was allowed.
+    int delivered = 0;
+    while (delivered < devices && reader->next_message(5s)) {
+        ++delivered;
+    }
+    CHECK(delivered == devices);
+    CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, devices + 1) ==
+          devices + 1);
+}
+
+namespace {
+
+// The first CPU that this process may run on.
+int first_usable_cpu() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    REQUIRE(sched_getaffinity(0, sizeof(set), &set) == 0);
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &set)) return cpu;
+    }
+    FAIL("no usable CPU in the affinity mask");
+    return 0;
+}
+
+}  // namespace
+
+// A device that sends its CONNECT and leaves while the credential check is
+// still queued is seen to leave: its CONNECT is never decided, so no event
+// names it and its token is still unused. The daemon runs on one CPU (one
+// check thread), with the CONNECTs of many other devices queued before it.
+TEST_CASE("device leaving during its credential check") {
+    constexpr int queued = 200;
+    constexpr int type_connack = 2;
+
+    TestGateway gateway;
+    for (int i = 0; i < queued; ++i) {
+        gateway.add_device("sensor-" + std::to_string(i));
+    }
+    gateway.add_device("leaver-1");
+    gateway.launcher = {"taskset", "-c", std::to_string(first_usable_cpu())};
+    gateway.config_patch = {{"sessions", {{"connect_timeout", "60s"}}}};
+    gateway.start();
+
+    std::vector<Bytes> connects;
+    std::vector<std::unique_ptr<RawConnection>> connections;
+    for (int i = 0; i < queued; ++i) {
+        const std::string id = "sensor-" + std::to_string(i);
+        connects.push_back(connect_packet(4, id, id, gateway.token(id)));
+        connections.push_back(std::make_unique<RawConnection>(gateway.port()));
+    }
+    const std::string leaver_token = gateway.token("leaver-1");
+
+    for (int i = 0; i < queued; ++i) {
+        REQUIRE(connections[i]->send(connects[i]));
+    }
+    {
+        RawConnection leaver(gateway.port());
+        REQUIRE(leaver.send(connect_packet(4, "leaver-1", "leaver-1", leaver_token)));
+    }  // closed at once
+
+    for (int i = 0; i < queued; ++i) {
+        INFO("device sensor-" << i);
+        const auto connack = connections[i]->read_packet(10s);
+        REQUIRE(connack);
+        CHECK(packet_type(*connack) == type_connack);
+        CHECK(reason_code(*connack) == 0);
+    }
+    CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, queued) == queued);
+    CHECK_FALSE(gateway.daemon().wait_for_event({{"device", "leaver-1"}}, 500ms));
+
+    // The same token is accepted, because the first CONNECT used nothing.
+    RawConnection again(gateway.port());
+    REQUIRE(again.send(connect_packet(4, "leaver-1", "leaver-1", leaver_token)));
+    const auto connack = again.read_packet(5s);
+    REQUIRE(connack);
+    CHECK(packet_type(*connack) == type_connack);
+    CHECK(reason_code(*connack) == 0);
 }
