@@ -10,7 +10,9 @@ constexpr std::uint8_t kAdministrativeAction = 0x98;
 }
 
 void Session::apply_state(const GatewayState& state, const GatewayState& previous) {
-    if (phase_ != Phase::established && phase_ != Phase::awaiting_connack) {
+    const bool admitted = phase_ == Phase::connecting_broker || phase_ == Phase::awaiting_connack ||
+                          phase_ == Phase::established;
+    if (!admitted) {
         return;  // not admitted yet (admission reads the new state) or ending
     }
 
