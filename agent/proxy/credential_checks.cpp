@@ -45,7 +45,8 @@ void CredentialChecks::stop() {
         }
     }
 
-    // Destroyed outside the lock: a job may hold the last reference to a session.
+    // Destroyed outside the lock, because a job may keep the last reference to
+    // a session.
     std::deque<std::function<void()>> dropped;
     {
         std::lock_guard lock(mutex_);

@@ -1,7 +1,7 @@
 #pragma once
 // Threads that check CONNECT credentials for the network threads. The
 // Ed25519 verification takes about 57 µs of CPU on the benchmark machine.
-// Run on a network thread, it holds up every other session of that thread,
+// Run on a network thread, it delays every other session of that thread,
 // and with one network thread all logins share one core. Here the checks of
 // a burst of logins spread over every usable CPU while the network threads
 // go on relaying.

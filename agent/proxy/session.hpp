@@ -77,11 +77,11 @@ private:
     enum class Side : std::uint8_t { device, broker };
     enum class Phase : std::uint8_t {
         awaiting_connect,     // nothing admitted yet
-        checking_credential,  // CONNECT received; its credential is being checked
-        connecting_broker,  // admitted; opening the broker connection
-        awaiting_connack,   // CONNECT forwarded; device input held until CONNACK
+        checking_credential,  // CONNECT received, its credential being checked
+        connecting_broker,    // admitted; opening the broker connection
+        awaiting_connack,     // CONNECT forwarded; device input held until CONNACK
         established,
-        closing,            // flushing what is queued, then closing each side
+        closing,              // flushing what is queued, then closing each side
         closed,
     };
 

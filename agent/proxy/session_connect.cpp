@@ -66,9 +66,8 @@ void Session::handle_first_frame(const mqtt::FrameHeader& header, std::span<cons
 }
 
 // Checks the credential on a thread of services_.credential_checks, so that
-// the signature does not hold up this network thread, and continues on this
-// thread in on_credential_checked(). Meanwhile may_process() keeps whatever
-// the device sent after its CONNECT in the read buffer.
+// the signature does not delay this network thread, then continues here in
+// on_credential_checked(). What the device sends meanwhile stays unprocessed.
 void Session::check_credential(std::shared_ptr<mqtt::Connect> connect) {
     const identity::Authenticator& authenticator = services_.authenticator;
     services_.credential_checks.submit([self = shared_from_this(), executor = device_.socket.get_executor(),
@@ -115,7 +114,7 @@ void Session::on_credential_checked(std::shared_ptr<const GatewayState> state,
     }
     decide_connect(*state, std::move(*connect), admission);
 
-    // Outside a read turn, so nothing else writes what the decision queued.
+    // This runs outside a read turn, so it writes what the decision queued.
     flush(Side::device);
     flush(Side::broker);
 }

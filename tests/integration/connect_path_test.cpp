@@ -83,6 +83,28 @@ std::vector<std::unique_ptr<RawConnection>> open_silent_clients(TestGateway& gat
     return clients;
 }
 
+// Reads the next packet from `connection` and checks that it is a CONNACK
+// that accepts the login (code 0 in both versions).
+void check_connack_accepted(RawConnection& connection, std::chrono::milliseconds timeout) {
+    constexpr int type_connack = 2;
+    const auto connack = connection.read_packet(timeout);
+    REQUIRE(connack);
+    CHECK(packet_type(*connack) == type_connack);
+    CHECK(reason_code(*connack) == 0);
+}
+
+// Returns the first CPU that this process may run on.
+int first_usable_cpu() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    REQUIRE(sched_getaffinity(0, sizeof(set), &set) == 0);
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &set)) return cpu;
+    }
+    FAIL("no usable CPU in the affinity mask");
+    return 0;
+}
+
 }  // namespace
 
 TEST_CASE("device admitted through each listen address") {
@@ -163,7 +185,6 @@ TEST_CASE("broker gone before CONNECT gets 0x03/0x88") {
 TEST_CASE("login with early broker slots full") {
     constexpr int max_slots = static_cast<int>(gatewarden::proxy::EarlyBrokerSlot::kMaxSlots);
     constexpr int clients_beyond_bound = 4;
-    constexpr int type_connack = 2;
     constexpr int type_puback = 4;
 
     TestGateway gateway;
@@ -195,10 +216,7 @@ TEST_CASE("login with early broker slots full") {
 
     RawConnection sensor(gateway.port());
     REQUIRE(sensor.send(connect_packet(4, "sensor-1", "sensor-1", sensor_token)));
-    const auto connack = sensor.read_packet(3s);
-    REQUIRE(connack);
-    CHECK(packet_type(*connack) == type_connack);
-    CHECK(reason_code(*connack) == 0);
+    check_connack_accepted(sensor, 3s);
     CHECK(wait_for_connection_count(broker_port, max_slots + 2, 2s) == max_slots + 2);
     CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, 2) == 2);
 
@@ -232,7 +250,6 @@ TEST_CASE("login with early broker slots full") {
 // thread, and is decided once the device is admitted.
 TEST_CASE("burst of logins with pipelined PUBLISH") {
     constexpr int devices = 16;
-    constexpr int type_connack = 2;
     constexpr int type_puback = 4;
 
     TestGateway gateway;
@@ -258,10 +275,7 @@ TEST_CASE("burst of logins with pipelined PUBLISH") {
 
     for (int i = 0; i < devices; ++i) {
         INFO("device sensor-" << i);
-        const auto connack = connections[i]->read_packet(5s);
-        REQUIRE(connack);
-        CHECK(packet_type(*connack) == type_connack);
-        CHECK(reason_code(*connack) == 0);
+        check_connack_accepted(*connections[i], 5s);
         const auto puback = connections[i]->read_packet(5s);
         REQUIRE(puback);
         CHECK(packet_type(*puback) == type_puback);
@@ -278,29 +292,12 @@ TEST_CASE("burst of logins with pipelined PUBLISH") {
           devices + 1);
 }
 
-namespace {
-
-// The first CPU that this process may run on.
-int first_usable_cpu() {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    REQUIRE(sched_getaffinity(0, sizeof(set), &set) == 0);
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-        if (CPU_ISSET(cpu, &set)) return cpu;
-    }
-    FAIL("no usable CPU in the affinity mask");
-    return 0;
-}
-
-}  // namespace
-
 // A device that sends its CONNECT and leaves while the credential check is
 // still queued is seen to leave: its CONNECT is never decided, so no event
 // names it and its token is still unused. The daemon runs on one CPU (one
 // check thread), with the CONNECTs of many other devices queued before it.
 TEST_CASE("device leaving during its credential check") {
     constexpr int queued = 200;
-    constexpr int type_connack = 2;
 
     TestGateway gateway;
     for (int i = 0; i < queued; ++i) {
@@ -330,10 +327,7 @@ TEST_CASE("device leaving during its credential check") {
 
     for (int i = 0; i < queued; ++i) {
         INFO("device sensor-" << i);
-        const auto connack = connections[i]->read_packet(10s);
-        REQUIRE(connack);
-        CHECK(packet_type(*connack) == type_connack);
-        CHECK(reason_code(*connack) == 0);
+        check_connack_accepted(*connections[i], 10s);
     }
     CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, queued) == queued);
     CHECK_FALSE(gateway.daemon().wait_for_event({{"device", "leaver-1"}}, 500ms));
@@ -341,8 +335,5 @@ TEST_CASE("device leaving during its credential check") {
     // The same token is accepted, because the first CONNECT used nothing.
     RawConnection again(gateway.port());
     REQUIRE(again.send(connect_packet(4, "leaver-1", "leaver-1", leaver_token)));
-    const auto connack = again.read_packet(5s);
-    REQUIRE(connack);
-    CHECK(packet_type(*connack) == type_connack);
-    CHECK(reason_code(*connack) == 0);
+    check_connack_accepted(again, 5s);
 }

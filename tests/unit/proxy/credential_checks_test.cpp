@@ -15,12 +15,13 @@ constexpr auto kPatience = std::chrono::seconds(10);
 }
 
 TEST_CASE("credential checks run every job") {
-    CredentialChecks checks(2);
     constexpr int kJobs = 200;
     std::atomic<int> done{0};
     std::promise<void> all_done;
     const auto caller = std::this_thread::get_id();
     std::atomic<bool> ran_on_caller{false};
+    // Declared last, so that its threads are joined before the jobs' state goes.
+    CredentialChecks checks(2);
 
     for (int i = 0; i < kJobs; ++i) {
         checks.submit([&] {
@@ -51,20 +52,20 @@ TEST_CASE("credential checks stop drops queued jobs") {
     checks.submit([session, &queued_ran] { queued_ran = true; });
     CHECK(session.use_count() == 2);
 
-    // stop() waits for the busy job. Release it only once stop() refuses new
+    // stop() waits for the busy job. Release it only once stop() drops new
     // jobs, so that the queued one cannot start in between.
     std::thread stopper([&checks] { checks.stop(); });
     const auto give_up = std::chrono::steady_clock::now() + kPatience;
-    bool refusing = false;
-    while (!refusing && std::chrono::steady_clock::now() < give_up) {
+    bool submissions_dropped = false;
+    while (!submissions_dropped && std::chrono::steady_clock::now() < give_up) {
         auto probe = std::make_shared<int>(0);
         checks.submit([probe] {});
-        refusing = probe.use_count() == 1;
-        if (!refusing) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        submissions_dropped = probe.use_count() == 1;
+        if (!submissions_dropped) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     release.set_value();
     stopper.join();
-    REQUIRE(refusing);
+    REQUIRE(submissions_dropped);
 
     CHECK_FALSE(queued_ran.load());
     CHECK(session.use_count() == 1);
