@@ -4,6 +4,7 @@
 #include <functional>
 #include <vector>
 
+#include "platform/hot_path.hpp"
 #include "platform/time.hpp"
 
 namespace gatewarden::audit {
@@ -15,6 +16,7 @@ std::size_t combine(std::size_t seed, std::size_t value) {
 
 }  // namespace
 
+GATEWARDEN_HOT
 std::size_t TrafficSummary::KeyHash::operator()(const KeyView& key) const noexcept {
     const std::hash<std::string_view> hash;
     std::size_t seed = hash(key.device);
@@ -32,6 +34,7 @@ bool TrafficSummary::KeyEqual::operator()(const KeyView& a, const KeyView& b) co
            a.owner == b.owner;
 }
 
+GATEWARDEN_HOT
 bool TrafficSummary::KeyEqual::operator()(const Key& a, const KeyView& b) const noexcept {
     return (*this)(KeyView{a.direction, a.device, a.owner, a.topic}, b);
 }
@@ -57,16 +60,19 @@ void TrafficSummary::add_delivery(const TrafficSource& source, std::string_view 
     add(Direction::delivery, source, topic, TrafficCount{1, bytes, now, now});
 }
 
+GATEWARDEN_HOT
 void TrafficSummary::add_publishes(const TrafficSource& source, std::string_view topic,
                                    const TrafficCount& count) {
     add(Direction::publish, source, topic, count);
 }
 
+GATEWARDEN_HOT
 void TrafficSummary::add_deliveries(const TrafficSource& source, std::string_view topic,
                                     const TrafficCount& count) {
     add(Direction::delivery, source, topic, count);
 }
 
+GATEWARDEN_HOT
 void TrafficSummary::count_into(CounterMap& counters, const KeyView& key,
                                 const TrafficSource& source, const TrafficCount& count) {
     auto found = counters.find(key);
@@ -86,6 +92,7 @@ void TrafficSummary::count_into(CounterMap& counters, const KeyView& key,
     counter.last = std::max(counter.last, count.last);
 }
 
+GATEWARDEN_HOT
 void TrafficSummary::add(Direction direction, const TrafficSource& source, std::string_view topic,
                          const TrafficCount& count) {
     const KeyView key{direction, source.device, source.owner, topic};

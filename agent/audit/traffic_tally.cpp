@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "platform/hot_path.hpp"
+
 namespace gatewarden::audit {
 
 namespace {
@@ -12,6 +14,7 @@ constexpr std::size_t kKeptTopicCapacity = 256;
 
 }  // namespace
 
+GATEWARDEN_HOT
 TrafficTally::Entry* TrafficTally::find(TrafficDirection direction, std::string_view topic) {
     // The last entry used is the likeliest match: a burst is mostly one topic.
     for (std::size_t i = used_; i-- > 0;) {
@@ -23,6 +26,7 @@ TrafficTally::Entry* TrafficTally::find(TrafficDirection direction, std::string_
     return nullptr;
 }
 
+GATEWARDEN_HOT
 bool TrafficTally::count(TrafficDirection direction, std::string_view topic, std::size_t bytes) {
     Entry* entry = find(direction, topic);
     if (entry == nullptr) {
@@ -39,6 +43,7 @@ bool TrafficTally::count(TrafficDirection direction, std::string_view topic, std
     return true;
 }
 
+GATEWARDEN_HOT
 void TrafficTally::flush_into(TrafficSummary& summary, const TrafficSource& source) {
     if (used_ == 0) {
         return;

@@ -5,6 +5,7 @@
 
 #include "agent/mqtt/codec.hpp"
 #include "agent/mqtt/wire.hpp"
+#include "platform/hot_path.hpp"
 
 namespace gatewarden::mqtt {
 namespace {
@@ -24,6 +25,7 @@ std::uint8_t required_flags(PacketType type) {
 
 }  // namespace
 
+GATEWARDEN_HOT
 FrameScan scan_frame(std::span<const std::uint8_t> data, std::size_t max_frame_size) {
     FrameScan scan;
     if (data.empty()) return scan;
@@ -69,6 +71,7 @@ FrameScan scan_frame(std::span<const std::uint8_t> data, std::size_t max_frame_s
 
 namespace wire {
 
+GATEWARDEN_HOT
 Result<FrameBody> open_frame(std::span<const std::uint8_t> frame, PacketType expected) {
     const FrameScan scan = scan_frame(frame, std::numeric_limits<std::size_t>::max());
     const std::string_view name = packet_name(expected);

@@ -6,11 +6,13 @@
 
 #include "agent/mqtt/property_codec.hpp"
 #include "agent/mqtt/topic.hpp"
+#include "platform/hot_path.hpp"
 
 namespace gatewarden::mqtt {
 
 // --- Properties ---
 
+GATEWARDEN_HOT
 const Property* Properties::find(std::uint8_t id) const {
     const auto found = std::ranges::find(items, id, &Property::id);
     return found == items.end() ? nullptr : &*found;

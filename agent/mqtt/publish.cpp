@@ -6,6 +6,7 @@
 #include "agent/mqtt/reason_codes.hpp"
 #include "agent/mqtt/topic.hpp"
 #include "agent/mqtt/wire.hpp"
+#include "platform/hot_path.hpp"
 
 namespace gatewarden::mqtt {
 namespace {
@@ -63,6 +64,7 @@ bool is_ack(std::uint8_t type) {
 
 }  // namespace
 
+GATEWARDEN_HOT
 Result<Publish> parse_publish(std::span<const std::uint8_t> frame, ProtocolVersion version,
                               Direction direction) {
     auto body = wire::open_frame(frame, PacketType::publish);
@@ -108,6 +110,7 @@ void encode(const Publish& packet, ProtocolVersion version, Bytes& out) {
     wire::put_raw(out, packet.payload);
 }
 
+GATEWARDEN_HOT
 Result<Ack> parse_ack(std::span<const std::uint8_t> frame, ProtocolVersion version) {
     const std::uint8_t type = frame.empty() ? 0 : frame[0] >> 4;
     if (!is_ack(type)) {

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include "platform/hot_path.hpp"
+
 namespace gatewarden::mqtt {
 namespace {
 
@@ -72,6 +74,7 @@ bool contains_wildcard(std::string_view text) {
 
 }  // namespace
 
+GATEWARDEN_HOT
 Status validate_utf8(std::string_view text) {
     if (text.size() > 65535) return Error{kMalformed, "string longer than 65,535 bytes"};
 
@@ -89,6 +92,7 @@ Status validate_utf8(std::string_view text) {
     return Ok{};
 }
 
+GATEWARDEN_HOT
 Status validate_topic_name(std::string_view topic) {
     // Every PUBLISH is checked here, so plain ASCII blocks are skipped in one pass.
     if (topic.size() > 65535) return validate_utf8(topic);

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "agent/mqtt/topic.hpp"
+#include "platform/hot_path.hpp"
 
 namespace gatewarden::mqtt::wire {
 
@@ -39,6 +40,7 @@ std::string hex_byte(std::uint8_t value) {
 
 // --- Reader ---
 
+GATEWARDEN_HOT
 bool Reader::has(std::size_t size, std::string_view field) {
     if (!ok()) return false;
     if (remaining() >= size) return true;
@@ -47,6 +49,7 @@ bool Reader::has(std::size_t size, std::string_view field) {
     return false;
 }
 
+GATEWARDEN_HOT
 std::string_view Reader::view(std::size_t size) {
     const auto* start = reinterpret_cast<const char*>(data_.data() + position_);
     position_ += size;
@@ -58,6 +61,7 @@ std::uint8_t Reader::byte(std::string_view field) {
     return data_[position_++];
 }
 
+GATEWARDEN_HOT
 std::uint16_t Reader::two_byte_integer(std::string_view field) {
     if (!has(2, field)) return 0;
     const auto value = static_cast<std::uint16_t>((data_[position_] << 8) | data_[position_ + 1]);
@@ -93,6 +97,7 @@ std::uint32_t Reader::variable_byte_integer(std::string_view field) {
     return 0;
 }
 
+GATEWARDEN_HOT
 std::string_view Reader::binary_data(std::string_view field) {
     const std::uint16_t size = two_byte_integer(field);
     if (!has(size, field)) return {};
@@ -116,6 +121,7 @@ Reader Reader::sub_reader(std::size_t size, std::string_view field) {
     return Reader(bytes);
 }
 
+GATEWARDEN_HOT
 std::string_view Reader::rest() {
     if (!ok()) return {};
     return view(remaining());
@@ -125,6 +131,7 @@ void Reader::fail(Error error) {
     if (ok()) error_ = std::move(error);
 }
 
+GATEWARDEN_HOT
 Status Reader::finish(PacketType type) {
     if (ok() && !at_end()) {
         fail(malformed(

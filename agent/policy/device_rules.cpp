@@ -5,6 +5,7 @@
 #include "agent/mqtt/topic.hpp"
 #include "agent/policy/compiled_policy.hpp"
 #include "agent/policy/filter_relations.hpp"
+#include "platform/hot_path.hpp"
 
 namespace gatewarden::policy {
 namespace {
@@ -17,7 +18,9 @@ public:
     BoundRules(std::shared_ptr<const CompiledPolicy> policy, VariableValues values)
         : policy_(std::move(policy)), values_(std::move(values)) {}
 
+    GATEWARDEN_HOT
     Decision publish(std::string_view topic) const override { return decide_topic(policy_->publish, topic); }
+    GATEWARDEN_HOT
     Decision deliver(std::string_view topic) const override { return decide_topic(policy_->subscribe, topic); }
     Decision subscribe(std::string_view filter) const override;
 
@@ -41,6 +44,7 @@ bool is_usable_topic_name(std::string_view topic) {
     return true;
 }
 
+GATEWARDEN_HOT
 Decision BoundRules::decide_topic(const ActionRules& rules, std::string_view topic) const {
     if (!is_usable_topic_name(topic)) return default_deny();
 

@@ -3,9 +3,11 @@
 #include <algorithm>
 
 #include "agent/policy/filter_relations.hpp"
+#include "platform/hot_path.hpp"
 
 namespace gatewarden::policy {
 
+GATEWARDEN_HOT
 void RuleMatch::merge(const RuleMatch& other) {
     allow = std::min(allow, other.allow);
     deny = std::min(deny, other.deny);
@@ -72,6 +74,7 @@ std::uint32_t TopicTrie::child_for(std::uint32_t node, const FilterLevel& level)
     return new_child;
 }
 
+GATEWARDEN_HOT
 RuleMatch TopicTrie::match(std::string_view topic, const VariableValues& values) const {
     Walk walk{values, topic.starts_with('$'), {}};
     collect(0, topic, false, walk);
@@ -81,6 +84,7 @@ RuleMatch TopicTrie::match(std::string_view topic, const VariableValues& values)
 // Visits every node whose path matches the topic levels consumed so far.
 // `rest` contains the levels still to match. Recursion depth is bounded by the
 // tree's depth, at most kMaxFilterLevels.
+GATEWARDEN_HOT
 void TopicTrie::collect(std::uint32_t node_index, std::string_view rest, bool topic_done, Walk& walk) const {
     const Node& node = nodes_[node_index];
     const bool wildcards_allowed = node_index != 0 || !walk.dollar_topic;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "platform/hot_path.hpp"
+
 namespace gatewarden::proxy {
 
 namespace {
@@ -16,8 +18,10 @@ std::uint8_t* shared_buffer() {
 
 }  // namespace
 
+GATEWARDEN_HOT
 std::uint8_t* FrameReader::base() const { return in_shared_ ? shared_buffer() : storage_.get(); }
 
+GATEWARDEN_HOT
 std::span<std::uint8_t> FrameReader::prepare() {
     keep_unconsumed();
     const std::size_t buffered = end_ - begin_;
@@ -45,6 +49,7 @@ std::span<std::uint8_t> FrameReader::prepare() {
     return {storage_.get() + end_, capacity_ - end_};
 }
 
+GATEWARDEN_HOT
 void FrameReader::consume(std::size_t bytes) {
     begin_ += bytes;
     expected_frame_size_ = 0;
@@ -54,6 +59,7 @@ void FrameReader::consume(std::size_t bytes) {
     }
 }
 
+GATEWARDEN_HOT
 void FrameReader::keep_unconsumed() {
     if (!in_shared_) {
         return;
@@ -76,6 +82,7 @@ void FrameReader::keep_unconsumed() {
     end_ = buffered;
 }
 
+GATEWARDEN_HOT
 void FrameReader::release_if_empty() {
     if (begin_ == end_ && storage_) {
         storage_.reset();

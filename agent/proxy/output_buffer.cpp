@@ -1,5 +1,7 @@
 #include "agent/proxy/output_buffer.hpp"
 
+#include "platform/hot_path.hpp"
+
 namespace gatewarden::proxy {
 
 namespace {
@@ -34,6 +36,7 @@ void give_back(std::vector<std::uint8_t>& block) {
 
 }  // namespace
 
+GATEWARDEN_HOT
 std::vector<std::uint8_t>& OutputBuffer::pending() {
     if (pending_.capacity() == 0) {
         pending_ = take_first_block();
@@ -41,6 +44,7 @@ std::vector<std::uint8_t>& OutputBuffer::pending() {
     return pending_;
 }
 
+GATEWARDEN_HOT
 void OutputBuffer::append(std::span<const std::uint8_t> frame) {
     auto& out = pending();
     out.insert(out.end(), frame.begin(), frame.end());
@@ -62,6 +66,7 @@ void OutputBuffer::finish_write() {
     release_if_idle();
 }
 
+GATEWARDEN_HOT
 void OutputBuffer::release_if_idle() {
     if (idle()) {
         give_back(pending_);

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/proxy/session_log.hpp"
+#include "platform/hot_path.hpp"
 
 namespace gatewarden::proxy {
 
@@ -30,6 +31,7 @@ constexpr std::size_t kMaxBrokerFrame = 16 * 1024 * 1024;
 // Sends what `output` has pending with one non-blocking write, when no write
 // is in flight. Returns true when the socket took every byte. Otherwise the
 // bytes it did not take stay pending for an asynchronous write.
+GATEWARDEN_HOT
 bool write_pending_now(Session::tcp::socket& socket, OutputBuffer& output) {
     auto& bytes = output.pending();
     boost::system::error_code error;
@@ -75,6 +77,7 @@ void Session::start() {
 
 // Reading ------------------------------------------------------------------
 
+GATEWARDEN_HOT
 bool Session::may_process(Side side) const {
     switch (phase_) {
     case Phase::awaiting_connect:
@@ -96,6 +99,7 @@ bool Session::may_process(Side side) const {
 // While the credential is checked, the device is still read, unprocessed and
 // up to kMaxConnectFrame, so that a device that leaves is seen and its
 // CONNECT is not decided.
+GATEWARDEN_HOT
 bool Session::may_read(Side side) const {
     const Connection& self = side == Side::device ? device_ : broker_;
     const Connection& peer = side == Side::device ? broker_ : device_;
@@ -114,6 +118,7 @@ void Session::resume_reading(Side side) {
     asio::post(conn.socket.get_executor(), [self = shared_from_this(), side] { self->pump(side); });
 }
 
+GATEWARDEN_HOT
 void Session::wait_readable(Side side) {
     Connection& conn = connection(side);
     conn.read_pending = true;
@@ -141,6 +146,7 @@ void Session::wait_readable(Side side) {
 // saves one system call per wake-up. No readiness is missed: Boost.Asio
 // 1.74 starts each wait with EPOLL_CTL_MOD, which reports data that is
 // already there, and Linux signals an edge for every later arrival.
+GATEWARDEN_HOT
 void Session::pump(Side side) {
     Connection& conn = connection(side);
     conn.read_pending = false;
@@ -187,6 +193,7 @@ void Session::pump(Side side) {
 // waiting, and then hands the counts of allowed traffic to the summary. The
 // counts come last because the summary's lock and map are not in the cache
 // after a quiet spell: handled first, they delayed each write by about 1 µs.
+GATEWARDEN_HOT
 void Session::end_turn(Side side) {
     Connection& conn = connection(side);
     conn.reader.keep_unconsumed();
@@ -203,6 +210,7 @@ std::size_t Session::max_frame_size(Side side) const {
     return phase_ == Phase::awaiting_connect ? kMaxConnectFrame : kMaxDeviceFrame;
 }
 
+GATEWARDEN_HOT
 void Session::process_frames(Side side) {
     Connection& conn = connection(side);
     while (may_process(side)) {
@@ -237,6 +245,7 @@ void Session::process_frames(Side side) {
     }
 }
 
+GATEWARDEN_HOT
 void Session::handle_frame(Side side, const mqtt::FrameHeader& header, std::span<const std::uint8_t> frame) {
     if (side == Side::broker) {
         if (phase_ == Phase::awaiting_connack) {
@@ -269,6 +278,7 @@ void Session::handle_oversized_frame(Side side, std::size_t frame_size) {
 
 // Writing ------------------------------------------------------------------
 
+GATEWARDEN_HOT
 void Session::flush(Side side) {
     Connection& conn = connection(side);
     if (!conn.open) {

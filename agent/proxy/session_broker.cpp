@@ -2,9 +2,11 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/proxy/session.hpp"
+#include "platform/hot_path.hpp"
 
 namespace gatewarden::proxy {
 
+GATEWARDEN_HOT
 void Session::handle_broker_frame(const mqtt::FrameHeader& header, std::span<const std::uint8_t> frame) {
     switch (header.type) {
     case mqtt::PacketType::publish:
@@ -39,6 +41,7 @@ void Session::handle_broker_frame(const mqtt::FrameHeader& header, std::span<con
 // Checks each delivery against the device's subscribe rights, so that a
 // policy change applies to the next message. A withheld message is still
 // acknowledged to the broker, which would otherwise resend it forever.
+GATEWARDEN_HOT
 void Session::handle_broker_publish(std::span<const std::uint8_t> frame) {
     const auto parsed = mqtt::parse_publish(frame, version_, mqtt::Direction::server_to_client);
     if (!parsed) {

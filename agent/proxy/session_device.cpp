@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/proxy/session.hpp"
+#include "platform/hot_path.hpp"
 
 namespace gatewarden::proxy {
 
@@ -15,6 +16,7 @@ constexpr std::uint8_t kPacketIdentifierNotFound = 0x92;
 
 }  // namespace
 
+GATEWARDEN_HOT
 void Session::handle_device_frame(const mqtt::FrameHeader& header, std::span<const std::uint8_t> frame) {
     switch (header.type) {
     case mqtt::PacketType::publish:
@@ -82,6 +84,7 @@ void Session::handle_device_frame(const mqtt::FrameHeader& header, std::span<con
 
 // Resolves a topic alias, decides, and forwards the original bytes unless an
 // alias had to be replaced by the full topic name.
+GATEWARDEN_HOT
 void Session::handle_device_publish(std::span<const std::uint8_t> frame) {
     auto parsed = mqtt::parse_publish(frame, version_, mqtt::Direction::client_to_server);
     if (!parsed) {

@@ -4,6 +4,7 @@
 
 #include "agent/audit/summary.hpp"
 #include "agent/proxy/session.hpp"
+#include "platform/hot_path.hpp"
 
 namespace gatewarden::proxy {
 
@@ -44,6 +45,7 @@ void Session::record_malformed(std::string_view error_text, std::uint8_t code) {
     record(std::move(event));
 }
 
+GATEWARDEN_HOT
 bool Session::record_each_publish() const {
     return services_.config.audit.publish_events == config::PublishEvents::all;
 }
@@ -52,6 +54,7 @@ bool Session::record_each_publish() const {
 // "publish" (from the device) or "delivery" (from the broker) for each
 // denial, and for allowed messages an event each or a count in the summary,
 // as audit.publish_events sets.
+GATEWARDEN_HOT
 void Session::record_publish_decision(const mqtt::Publish& publish, const policy::Decision& decision,
                                       Side side) {
     if (decision.allowed && !record_each_publish()) {
@@ -73,6 +76,7 @@ void Session::record_publish_decision(const mqtt::Publish& publish, const policy
 // Counts allowed traffic in "summary" mode, per device and topic, in the
 // session's tally. end_turn() hands the tally to the summary once per turn,
 // and the summary's flusher records one event per interval.
+GATEWARDEN_HOT
 void Session::count_allowed(const mqtt::Publish& publish, Side side) {
     if (services_.summary == nullptr) {
         return;
@@ -84,6 +88,7 @@ void Session::count_allowed(const mqtt::Publish& publish, Side side) {
     }
 }
 
+GATEWARDEN_HOT
 void Session::flush_tally() {
     if (services_.summary == nullptr || tally_.empty()) {
         return;
