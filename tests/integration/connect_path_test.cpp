@@ -25,6 +25,8 @@ using namespace gatewarden::testing;
 
 namespace {
 
+constexpr int type_connack = 2;
+
 // Established TCP connections on 127.0.0.1 whose remote port is `port`:
 // the client side of every connection to that server.
 int established_connections_to(std::uint16_t port) { return count_tcp_sockets(port, TcpEnd::remote, "01"); }
@@ -86,7 +88,6 @@ std::vector<std::unique_ptr<RawConnection>> open_silent_clients(TestGateway& gat
 // Reads the next packet from `connection` and checks that it is a CONNACK
 // that accepts the login (code 0 in both versions).
 void check_connack_accepted(RawConnection& connection, std::chrono::milliseconds timeout) {
-    constexpr int type_connack = 2;
     const auto connack = connection.read_packet(timeout);
     REQUIRE(connack);
     CHECK(packet_type(*connack) == type_connack);
@@ -104,6 +105,52 @@ int first_usable_cpu() {
     FAIL("no usable CPU in the affinity mask");
     return 0;
 }
+
+// Adds the devices sensor-0 to sensor-(count - 1) and starts the daemon on
+// one CPU, so that one check thread verifies their CONNECTs in turn.
+void start_on_one_cpu(TestGateway& gateway, int count) {
+    for (int i = 0; i < count; ++i) {
+        gateway.add_device("sensor-" + std::to_string(i));
+    }
+    gateway.launcher = {"taskset", "-c", std::to_string(first_usable_cpu())};
+    gateway.config_patch = {{"sessions", {{"connect_timeout", "60s"}}}};
+    gateway.start();
+}
+
+// An open connection and a CONNECT with a fresh token for each device
+// sensor-i, made before any is sent, so that the CONNECTs arrive together.
+struct PreparedLogins {
+    std::vector<Bytes> connects;
+    std::vector<std::unique_ptr<RawConnection>> connections;
+
+    PreparedLogins(const TestGateway& gateway, int count) {
+        for (int i = 0; i < count; ++i) {
+            const std::string id = "sensor-" + std::to_string(i);
+            connects.push_back(connect_packet(4, id, id, gateway.token(id)));
+            connections.push_back(std::make_unique<RawConnection>(gateway.port()));
+        }
+    }
+
+    void send_all() {
+        for (std::size_t i = 0; i < connects.size(); ++i) {
+            REQUIRE(connections[i]->send(connects[i]));
+        }
+    }
+};
+
+// A daemon on one CPU with `count` CONNECTs sent at once, the first of them
+// admitted, so that most of the others still wait for their checks.
+struct QueuedChecks {
+    TestGateway gateway;
+    std::unique_ptr<PreparedLogins> logins;
+
+    explicit QueuedChecks(int count) {
+        start_on_one_cpu(gateway, count);
+        logins = std::make_unique<PreparedLogins>(gateway, count);
+        logins->send_all();
+        check_connack_accepted(*logins->connections[0], 10s);
+    }
+};
 
 }  // namespace
 
@@ -300,26 +347,12 @@ TEST_CASE("device leaving during its credential check") {
     constexpr int queued = 200;
 
     TestGateway gateway;
-    for (int i = 0; i < queued; ++i) {
-        gateway.add_device("sensor-" + std::to_string(i));
-    }
     gateway.add_device("leaver-1");
-    gateway.launcher = {"taskset", "-c", std::to_string(first_usable_cpu())};
-    gateway.config_patch = {{"sessions", {{"connect_timeout", "60s"}}}};
-    gateway.start();
-
-    std::vector<Bytes> connects;
-    std::vector<std::unique_ptr<RawConnection>> connections;
-    for (int i = 0; i < queued; ++i) {
-        const std::string id = "sensor-" + std::to_string(i);
-        connects.push_back(connect_packet(4, id, id, gateway.token(id)));
-        connections.push_back(std::make_unique<RawConnection>(gateway.port()));
-    }
+    start_on_one_cpu(gateway, queued);
+    PreparedLogins logins(gateway, queued);
     const std::string leaver_token = gateway.token("leaver-1");
 
-    for (int i = 0; i < queued; ++i) {
-        REQUIRE(connections[i]->send(connects[i]));
-    }
+    logins.send_all();
     {
         RawConnection leaver(gateway.port());
         REQUIRE(leaver.send(connect_packet(4, "leaver-1", "leaver-1", leaver_token)));
@@ -327,7 +360,7 @@ TEST_CASE("device leaving during its credential check") {
 
     for (int i = 0; i < queued; ++i) {
         INFO("device sensor-" << i);
-        check_connack_accepted(*connections[i], 10s);
+        check_connack_accepted(*logins.connections[i], 10s);
     }
     CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, queued) == queued);
     CHECK_FALSE(gateway.daemon().wait_for_event({{"device", "leaver-1"}}, 500ms));
@@ -341,34 +374,16 @@ TEST_CASE("device leaving during its credential check") {
 // SIGTERM while many CONNECTs wait for their credential checks: the daemon
 // exits cleanly, each CONNACK it sent has its connect event, each admitted
 // session has a disconnect event, and the log verifies. On one CPU the 300
-// signature checks take about 15 ms here, so most are still queued when the
-// SIGTERM comes.
+// signature checks take about 17 ms here (57 µs each), so most are still
+// queued when the SIGTERM comes.
 TEST_CASE("shutdown with credential checks queued") {
     constexpr int queued = 300;
-    constexpr int type_connack = 2;
 
-    TestGateway gateway;
-    for (int i = 0; i < queued; ++i) {
-        gateway.add_device("sensor-" + std::to_string(i));
-    }
-    gateway.launcher = {"taskset", "-c", std::to_string(first_usable_cpu())};
-    gateway.config_patch = {{"sessions", {{"connect_timeout", "60s"}}}};
-    gateway.start();
-
-    std::vector<Bytes> connects;
-    std::vector<std::unique_ptr<RawConnection>> connections;
-    for (int i = 0; i < queued; ++i) {
-        const std::string id = "sensor-" + std::to_string(i);
-        connects.push_back(connect_packet(4, id, id, gateway.token(id)));
-        connections.push_back(std::make_unique<RawConnection>(gateway.port()));
-    }
-
-    for (int i = 0; i < queued; ++i) {
-        REQUIRE(connections[i]->send(connects[i]));
-    }
-    // The first device, sent first, is admitted before the stop, so that the
-    // stop ends admitted sessions as well as queued checks.
-    check_connack_accepted(*connections[0], 10s);
+    // The first device is admitted, so the stop ends an admitted session as
+    // well as queued checks.
+    QueuedChecks setup(queued);
+    TestGateway& gateway = setup.gateway;
+    auto& connections = setup.logins->connections;
     REQUIRE(gateway.daemon().stop() == 0);
 
     // Each device got an accepted CONNACK or nothing, and was closed.
@@ -400,4 +415,74 @@ TEST_CASE("shutdown with credential checks queued") {
                                                  "--public-key", daemon.public_key_file().string()});
     INFO("logs verify: " << verify.output << verify.errors);
     CHECK(verify.exit_status == 0);
+}
+
+// A reload that suspends every device comes while most of 300 CONNECTs wait
+// for their credential checks (one CPU, as above). No device stays admitted
+// under the old inventory: a check that ends after the reload is decided
+// again on the new one and denied, and a session admitted before it is
+// ended. Each device's outcome has its events.
+TEST_CASE("reload during credential checks") {
+    constexpr int queued = 300;
+    constexpr int not_authorized_v311 = 5;
+
+    // The first device is admitted, so the reload ends an admitted session
+    // as well as deciding queued checks.
+    QueuedChecks setup(queued);
+    TestGateway& gateway = setup.gateway;
+    auto& connections = setup.logins->connections;
+    nlohmann::json suspended = gateway.inventory;
+    for (auto& device : suspended["devices"]) {
+        device["status"] = "suspended";
+    }
+    gateway.daemon().reload(suspended);
+    REQUIRE(gateway.daemon().wait_for_event({{"type", "inventory_reload"}, {"decision", "allow"}}, 10s));
+
+    // Each device got an accepted CONNACK, a rejected one, or none (admitted,
+    // then ended by the reload before the broker's CONNACK), and was closed.
+    std::vector<int> connack_codes(queued, -1);
+    connack_codes[0] = 0;
+    for (int i = 1; i < queued; ++i) {
+        INFO("device sensor-" << i);
+        if (const auto connack = connections[i]->read_packet(10s)) {
+            CHECK(packet_type(*connack) == type_connack);
+            connack_codes[i] = reason_code(*connack).value_or(-1);
+        }
+    }
+    for (int i = 0; i < queued; ++i) {
+        INFO("device sensor-" << i);
+        CHECK(connections[i]->wait_for_close(10s));
+    }
+
+    // The events of the last sessions to close may still be on their way
+    // to the log.
+    const auto denied =
+        static_cast<std::size_t>(std::count(connack_codes.begin(), connack_codes.end(), not_authorized_v311));
+    CHECK(denied > 0);
+    const nlohmann::json rejection = {{"type", "connect"}, {"decision", "deny"}, {"reason", "device_suspended"}};
+    const nlohmann::json retirement = {{"type", "disconnect"}, {"reason", "device_retired"}};
+    CHECK(gateway.daemon().wait_for_event_count(rejection, denied, 5s) == denied);
+    CHECK(gateway.daemon().wait_for_event_count(retirement, queued - denied, 5s) == queued - denied);
+
+    const auto events = gateway.daemon().events();
+    for (int i = 0; i < queued; ++i) {
+        const std::string id = "sensor-" + std::to_string(i);
+        INFO("device " << id << ", CONNACK code " << connack_codes[i]);
+        nlohmann::json device_rejection = rejection;
+        device_rejection["device"] = id;
+        nlohmann::json device_retirement = retirement;
+        device_retirement["device"] = id;
+        const auto allowed = events_matching(events, {{"type", "connect"}, {"decision", "allow"}, {"device", id}});
+        const auto rejected = events_matching(events, device_rejection);
+        const auto retired = events_matching(events, device_retirement);
+        if (connack_codes[i] == not_authorized_v311) {
+            CHECK(rejected.size() == 1);
+            CHECK(allowed.empty());
+        } else {
+            CHECK((connack_codes[i] == 0 || connack_codes[i] == -1));
+            CHECK(rejected.empty());
+            CHECK(allowed.size() == (connack_codes[i] == 0 ? 1u : 0u));
+            CHECK(retired.size() == 1);
+        }
+    }
 }
