@@ -98,8 +98,12 @@ void GatewardenProcess::start() {
 }
 
 void GatewardenProcess::reload(const nlohmann::json& inventory) {
-    write_json_atomically(inventory_file(), inventory);
+    write_inventory(inventory);
     reload();
+}
+
+void GatewardenProcess::write_inventory(const nlohmann::json& inventory) {
+    write_json_atomically(inventory_file(), inventory);
 }
 
 void GatewardenProcess::reload() { process_->send_signal(SIGHUP); }

@@ -61,6 +61,8 @@ public:
     // Replaces the inventory file (atomically, by rename) and sends SIGHUP.
     void reload(const nlohmann::json& inventory);
     void reload();  // SIGHUP only
+    // Replaces the inventory file without a signal, for a later reload().
+    void write_inventory(const nlohmann::json& inventory);
 
     // SIGTERM, then waits up to 5 s (SIGKILL after that). The exit status.
     int stop();
