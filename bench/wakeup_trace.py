@@ -4,8 +4,9 @@
 At a moderate message rate a proxy sleeps in epoll_wait between bursts, and
 the first message of each wake-up meets cold caches. This reads the output
 of `perf script` for one process and, for every wake-up that followed a wait
-of at least --min-wait-ms, takes the times of its first read and of its
-first writes. It prints the number of such wake-ups and the medians of:
+of at least --min-wait-ms, takes the times of its first socket read and of
+the socket writes after it. It prints the number of such wake-ups and the
+medians of:
 the wake-up to the first read, the read itself, the read to the first
 write, the write itself, and the wake-up to the start of the k-th write.
 
@@ -27,11 +28,12 @@ READS = {45, 47}              # recvfrom, recvmsg
 WRITES = {20, 44, 46}         # writev, sendto, sendmsg
 MAX_WRITES_SHOWN = 5
 
-LINE = re.compile(r"\s*(\d+)\s+([\d.]+):\s+raw_syscalls:sys_(enter|exit):\s+NR (\d+)")
+ENTER = re.compile(r"\s*(\d+)\s+([\d.]+):\s+raw_syscalls:sys_enter:\s+NR (\d+) \(([^)]*)\)")
+EXIT = re.compile(r"\s*(\d+)\s+([\d.]+):\s+raw_syscalls:sys_exit:\s+NR (\d+) = (-?\d+)")
 
 
 class Wakeup:
-    """The marks of one wake-up: when it woke, its first read, its writes."""
+    """Timestamps of one wake-up: when it woke, its first read, its writes."""
 
     def __init__(self, time):
         self.woke = time
@@ -48,38 +50,58 @@ def parse_arguments():
     return parser.parse_args()
 
 
+def is_poll(arguments):
+    """Tells whether an epoll_wait's arguments (hex) ask for no wait at all."""
+    fields = [field.strip() for field in arguments.split(",")]
+    return len(fields) >= 4 and int(fields[3], 16) == 0
+
+
 def collect_wakeups(lines, min_wait_seconds):
-    """Returns the wake-ups of every thread, in trace order."""
-    wait_started = {}   # thread id: start of its current epoll_wait
+    """Parses the trace into the wake-ups of every thread, in trace order.
+
+    A wake-up lasts until the thread's next blocking epoll_wait. The
+    epoll_wait calls with a timeout of 0 that Boost.Asio makes between
+    batches of handlers do not end it. Only successful socket reads and
+    writes count, and only writes after the wake-up's first read.
+    """
+    wait_started = {}   # thread id: start of its current blocking epoll_wait
     current = {}        # thread id: the wake-up being followed
     wakeups = []
     for line in lines:
-        match = LINE.match(line)
-        if not match:
+        enter = ENTER.match(line)
+        exit_ = None if enter else EXIT.match(line)
+        if not enter and not exit_:
             continue
-        thread, time, kind, number = match.group(1), float(match.group(2)), match.group(3), int(match.group(4))
+        match = enter or exit_
+        thread, time, number = match.group(1), float(match.group(2)), int(match.group(3))
 
         if number in EPOLL_WAITS:
-            if kind == "enter":
+            if enter and not is_poll(enter.group(4)):
                 wait_started[thread] = time
                 current.pop(thread, None)
-            elif thread in wait_started and time - wait_started[thread] >= min_wait_seconds:
-                current[thread] = Wakeup(time)
-                wakeups.append(current[thread])
+            elif exit_ and thread in wait_started:
+                started = wait_started.pop(thread)
+                if time - started >= min_wait_seconds:
+                    current[thread] = Wakeup(time)
+                    wakeups.append(current[thread])
             continue
 
         wakeup = current.get(thread)
         if wakeup is None:
             continue
         if number in READS and wakeup.read_exit is None:
-            if kind == "enter":
+            if enter:
                 wakeup.read_enter = time
-            elif wakeup.read_enter is not None:
+            elif wakeup.read_enter is not None and int(exit_.group(4)) > 0:
                 wakeup.read_exit = time
+            else:
+                wakeup.read_enter = None  # would block or failed: wait for the next read
         elif number in WRITES and wakeup.read_exit is not None:
-            if kind == "enter" and len(wakeup.write_enters) < MAX_WRITES_SHOWN:
+            if enter:
                 wakeup.write_enters.append(time)
-            elif kind == "exit" and wakeup.first_write_exit is None and wakeup.write_enters:
+            elif int(exit_.group(4)) <= 0:
+                wakeup.write_enters.pop()
+            elif wakeup.first_write_exit is None:
                 wakeup.first_write_exit = time
     return wakeups
 
