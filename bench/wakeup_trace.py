@@ -51,7 +51,7 @@ def parse_arguments():
 
 
 def is_poll(arguments):
-    """Tells whether an epoll_wait's arguments (hex) ask for no wait at all."""
+    """Returns whether an epoll_wait's arguments (hex) ask for no wait at all."""
     fields = [field.strip() for field in arguments.split(",")]
     return len(fields) >= 4 and int(fields[3], 16) == 0
 
@@ -68,18 +68,18 @@ def collect_wakeups(lines, min_wait_seconds):
     current = {}        # thread id: the wake-up being followed
     wakeups = []
     for line in lines:
-        enter = ENTER.match(line)
-        exit_ = None if enter else EXIT.match(line)
-        if not enter and not exit_:
+        enter_match = ENTER.match(line)
+        exit_match = None if enter_match else EXIT.match(line)
+        if not enter_match and not exit_match:
             continue
-        match = enter or exit_
+        match = enter_match or exit_match
         thread, time, number = match.group(1), float(match.group(2)), int(match.group(3))
 
         if number in EPOLL_WAITS:
-            if enter and not is_poll(enter.group(4)):
+            if enter_match and not is_poll(enter_match.group(4)):
                 wait_started[thread] = time
                 current.pop(thread, None)
-            elif exit_ and thread in wait_started:
+            elif exit_match and thread in wait_started:
                 started = wait_started.pop(thread)
                 if time - started >= min_wait_seconds:
                     current[thread] = Wakeup(time)
@@ -90,17 +90,18 @@ def collect_wakeups(lines, min_wait_seconds):
         if wakeup is None:
             continue
         if number in READS and wakeup.read_exit is None:
-            if enter:
+            if enter_match:
                 wakeup.read_enter = time
-            elif wakeup.read_enter is not None and int(exit_.group(4)) > 0:
+            elif wakeup.read_enter is not None and int(exit_match.group(4)) > 0:
                 wakeup.read_exit = time
             else:
                 wakeup.read_enter = None  # would block or failed: wait for the next read
         elif number in WRITES and wakeup.read_exit is not None:
-            if enter:
+            if enter_match:
                 wakeup.write_enters.append(time)
-            elif int(exit_.group(4)) <= 0:
-                wakeup.write_enters.pop()
+            elif int(exit_match.group(4)) <= 0:
+                if wakeup.write_enters:  # perf may have lost the enter event
+                    wakeup.write_enters.pop()
             elif wakeup.first_write_exit is None:
                 wakeup.first_write_exit = time
     return wakeups

@@ -23,8 +23,7 @@ class CredentialChecks;
 
 // Thread safety: `config` and `broker_endpoints` are read only. The state
 // holder, the authenticator, the credential checks, the event sink and the
-// summary are thread safe,
-// and the counters are atomic.
+// summary are thread safe, and the counters are atomic.
 struct SessionServices {
     const config::Config& config;
     StateHolder& state;
