@@ -2,7 +2,6 @@
 
 #include <csignal>
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "agent/proxy/credential_checks.hpp"
@@ -91,7 +90,7 @@ void DaemonControl::reload() {
 
     services_.state.replace(next);
     for (auto& worker : workers_) {
-        asio::post(worker->context(), [worker = worker.get(), next, previous] {
+        worker->post([worker = worker.get(), next, previous] {
             worker->for_each_session([&](Session& session) { session.apply_state(*next, *previous); });
         });
     }
@@ -118,7 +117,7 @@ void DaemonControl::begin_stop() {
         listener->close();
     }
     for (auto& worker : workers_) {
-        asio::post(worker->context(), [worker = worker.get()] {
+        worker->post([worker = worker.get()] {
             worker->for_each_session([](Session& session) { session.shut_down(); });
         });
     }

@@ -1,8 +1,10 @@
 #include "agent/proxy/listener.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
-#include <boost/asio/post.hpp>
+#include <cerrno>
+
 #include <spdlog/spdlog.h>
 
 namespace gatewarden::proxy {
@@ -91,8 +93,8 @@ unsigned short check_address_free(asio::io_context& context, const tcp::endpoint
     return bound.port();
 }
 
-// A listening socket of the SO_REUSEPORT group on `local`, registered with
-// the worker's io_context.
+// A listening socket of the SO_REUSEPORT group on `local`, non-blocking,
+// owned by the worker's io_context.
 tcp::acceptor open_worker_acceptor(asio::io_context& worker_context, const tcp::endpoint& local,
                                    const config::Endpoint& endpoint) {
     tcp::acceptor acceptor(worker_context);
@@ -110,6 +112,9 @@ tcp::acceptor open_worker_acceptor(asio::io_context& worker_context, const tcp::
     if (!error) {
         acceptor.listen(asio::socket_base::max_listen_connections, error);
     }
+    if (!error) {
+        acceptor.non_blocking(true, error);
+    }
     if (error) {
         throw_cannot_listen(endpoint, error);
     }
@@ -118,8 +123,46 @@ tcp::acceptor open_worker_acceptor(asio::io_context& worker_context, const tcp::
 
 }  // namespace
 
-Listener::WorkerAcceptor::WorkerAcceptor(Worker& owner, tcp::acceptor acceptor_in)
-    : worker(owner), acceptor(std::move(acceptor_in)), retry_timer(owner.context()) {}
+namespace {
+
+// Connections accepted per event before the others on the thread get a turn.
+constexpr int kAcceptsPerTurn = 32;
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+
+// Takes the next queued connection without blocking. Boost.Asio's accept()
+// waits in poll() after some errors even on a non-blocking acceptor, which
+// would stall every session of the thread. The errors that Linux reports
+// for a connection that failed while queued come back as connection_aborted
+// (ECONNABORTED) or operation_not_supported; see accept(2).
+void accept_connection(tcp::acceptor& acceptor, tcp::socket& socket, boost::system::error_code& error) {
+    const int descriptor = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (descriptor < 0) {
+        switch (errno) {
+        case EPROTO:
+        case ENOPROTOOPT:
+        case ENETDOWN:
+        case ENONET:
+        case EHOSTDOWN:
+        case EHOSTUNREACH:
+        case ENETUNREACH:
+        case EOPNOTSUPP:
+            error = asio::error::operation_not_supported;
+            return;
+        default:
+            error = boost::system::error_code(errno, boost::system::system_category());
+            return;
+        }
+    }
+    socket.assign(acceptor.local_endpoint(error).protocol(), descriptor, error);
+    if (error) {
+        ::close(descriptor);
+    }
+}
+
+}  // namespace
+
+Listener::WorkerAcceptor::WorkerAcceptor(Listener& owner, Worker& worker_in, tcp::acceptor acceptor_in)
+    : listener(owner), worker(worker_in), acceptor(std::move(acceptor_in)) {}
 
 Listener::Listener(asio::io_context& context, const config::Endpoint& endpoint, SessionServices& services,
                    std::vector<std::unique_ptr<Worker>>& workers)
@@ -130,54 +173,87 @@ Listener::Listener(asio::io_context& context, const config::Endpoint& endpoint, 
     // A failure after the first socket closes the ones already bound, because
     // each acceptor closes its socket when destroyed.
     for (auto& worker : workers) {
-        acceptors_.push_back(
-            std::make_unique<WorkerAcceptor>(*worker, open_worker_acceptor(worker->context(), local, endpoint)));
+        acceptors_.push_back(std::make_unique<WorkerAcceptor>(
+            *this, *worker, open_worker_acceptor(worker->context(), local, endpoint)));
     }
     address_ = format_address(local);
 }
 
 void Listener::start() {
     for (auto& slot : acceptors_) {
-        asio::post(slot->worker.context(), [this, slot = slot.get()] { accept_next(*slot); });
+        slot->worker.post([this, slot = slot.get()] { start_accepting(*slot); });
     }
 }
 
 void Listener::close() {
     for (auto& slot : acceptors_) {
-        asio::post(slot->worker.context(), [slot = slot.get()] {
+        slot->worker.post([slot = slot.get()] {
             boost::system::error_code ignored_on_worker;
             slot->acceptor.close(ignored_on_worker);
-            slot->retry_timer.cancel();
-        });
-    }
-}
-
-void Listener::accept_next(WorkerAcceptor& slot) {
-    slot.acceptor.async_accept([this, &slot](const boost::system::error_code& error, tcp::socket socket) {
-        on_accepted(slot, error, std::move(socket));
-    });
-}
-
-// Runs on the worker's thread, which the new session then lives on.
-void Listener::on_accepted(WorkerAcceptor& slot, const boost::system::error_code& error, tcp::socket socket) {
-    if (error == asio::error::operation_aborted || !slot.acceptor.is_open()) {
-        return;
-    }
-    if (error) {
-        // Out of descriptors or memory: wait a moment rather than spin.
-        spdlog::warn("proxy: accept on {} failed: {}; retrying in 100 ms", address_, error.message());
-        slot.retry_timer.expires_after(std::chrono::milliseconds(100));
-        slot.retry_timer.async_wait([this, &slot](const boost::system::error_code& wait_error) {
-            if (!wait_error) {
-                accept_next(slot);
+            if (slot->retry) {
+                slot->worker.loop().timers().cancel(*slot->retry);
+                slot->retry.reset();
             }
         });
+    }
+}
+
+void Listener::start_accepting(WorkerAcceptor& slot) {
+    if (!slot.acceptor.is_open()) {
+        return;  // closed before it started
+    }
+    boost::system::error_code error;
+    slot.worker.loop().watch(slot.acceptor.native_handle(), slot, error);
+    if (error) {
+        retry_later(slot, error);
         return;
     }
+    slot.watched = true;
+    accept_ready(slot);
+}
 
-    const auto number = services_.next_session_number.fetch_add(1, std::memory_order_relaxed);
-    slot.worker.adopt(std::make_shared<Session>(services_, std::move(socket), number));
-    accept_next(slot);
+// Runs on the worker's thread, which each new session then lives on. The
+// listening socket is watched edge-triggered, so it is drained: the
+// connections already queued raise no new event.
+void Listener::accept_ready(WorkerAcceptor& slot) {
+    for (int accepted = 0; accepted < kAcceptsPerTurn; ++accepted) {
+        if (!slot.acceptor.is_open()) {
+            return;
+        }
+        tcp::socket socket(slot.worker.context());
+        boost::system::error_code error;
+        accept_connection(slot.acceptor, socket, error);
+        if (error == asio::error::would_block || error == asio::error::try_again) {
+            return;
+        }
+        if (error == asio::error::connection_aborted || error == asio::error::operation_not_supported) {
+            continue;  // this connection failed while queued; the next may not
+        }
+        if (error) {
+            retry_later(slot, error);
+            return;
+        }
+        const auto number = services_.next_session_number.fetch_add(1, std::memory_order_relaxed);
+        slot.worker.adopt(std::make_shared<Session>(services_, slot.worker.loop(), std::move(socket), number));
+    }
+    slot.worker.loop().defer([this, &slot] { accept_ready(slot); });
+}
+
+// Out of descriptors or memory: wait a moment rather than spin.
+void Listener::retry_later(WorkerAcceptor& slot, const boost::system::error_code& error) {
+    if (slot.retry) {
+        return;
+    }
+    spdlog::warn("proxy: accept on {} failed: {}; retrying in {} ms", address_, error.message(),
+                 kAcceptRetry.count());
+    slot.retry = slot.worker.loop().timers().add(std::chrono::steady_clock::now() + kAcceptRetry, [this, &slot] {
+        slot.retry.reset();
+        if (slot.watched) {
+            accept_ready(slot);
+        } else {
+            start_accepting(slot);
+        }
+    });
 }
 
 }  // namespace gatewarden::proxy

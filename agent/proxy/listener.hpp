@@ -1,7 +1,7 @@
 #pragma once
 // The listening sockets for one `listen` address: one per worker, all bound
 // to the same address and port with SO_REUSEPORT. Each worker accepts from
-// its own socket on its own thread, through its own io_context, and the
+// its own socket on its own thread, through its own event loop, and the
 // session of each accepted connection lives on the worker that accepted it,
 // so no connection crosses threads.
 //
@@ -26,12 +26,12 @@
 // retries run on the workers' threads.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "agent/config/config.hpp"
 #include "agent/proxy/services.hpp"
@@ -53,23 +53,28 @@ public:
     // Starts accepting on every worker.
     void start();
     // Stops accepting: posts the close of each worker's acceptor to that
-    // worker, whose aborted accept then completes on its own thread.
+    // worker's thread.
     void close();
     // HOST:PORT as bound, with the port the system chose for port 0.
     std::string local_address() const { return address_; }
 
 private:
-    // One worker's own listening socket.
-    struct WorkerAcceptor {
-        WorkerAcceptor(Worker& owner, boost::asio::ip::tcp::acceptor acceptor_in);
+    // One worker's own listening socket, watched by that worker's loop.
+    struct WorkerAcceptor final : ReadinessWatcher {
+        WorkerAcceptor(Listener& owner, Worker& worker_in, boost::asio::ip::tcp::acceptor acceptor_in);
+        void on_ready(std::uint32_t) override { listener.accept_ready(*this); }
+        std::shared_ptr<const void> hold() override { return nullptr; }  // lives as long as the listener
+
+        Listener& listener;
         Worker& worker;
         boost::asio::ip::tcp::acceptor acceptor;
-        boost::asio::steady_timer retry_timer;
+        std::optional<TimerQueue::Handle> retry;  // after a failed accept or watch
+        bool watched = false;                     // registered with the worker's loop
     };
 
-    void accept_next(WorkerAcceptor& slot);
-    void on_accepted(WorkerAcceptor& slot, const boost::system::error_code& error,
-                     boost::asio::ip::tcp::socket socket);
+    void start_accepting(WorkerAcceptor& slot);
+    void accept_ready(WorkerAcceptor& slot);
+    void retry_later(WorkerAcceptor& slot, const boost::system::error_code& error);
 
     std::string address_;
     SessionServices& services_;

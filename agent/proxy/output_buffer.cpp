@@ -56,6 +56,7 @@ bool OutputBuffer::start_write() {
     }
     writing_.clear();
     writing_.swap(pending_);
+    written_ = 0;
     write_in_flight_ = true;
     return true;
 }
@@ -63,6 +64,7 @@ bool OutputBuffer::start_write() {
 void OutputBuffer::finish_write() {
     write_in_flight_ = false;
     writing_.clear();
+    written_ = 0;
     release_if_idle();
 }
 
@@ -77,10 +79,10 @@ void OutputBuffer::release_if_idle() {
 std::size_t OutputBuffer::thread_spare_capacity() { return spare_block.capacity(); }
 
 void OutputBuffer::clear() {
+    write_in_flight_ = false;
+    written_ = 0;
     give_back(pending_);
-    if (!write_in_flight_) {
-        give_back(writing_);
-    }
+    give_back(writing_);
 }
 
 }  // namespace gatewarden::proxy

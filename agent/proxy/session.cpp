@@ -1,7 +1,7 @@
 #include "agent/proxy/session.hpp"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
+#include <sys/epoll.h>
+
 #include <spdlog/spdlog.h>
 
 #include "agent/proxy/session_log.hpp"
@@ -28,33 +28,46 @@ constexpr std::size_t kMaxConnectFrame = 64 * 1024;
 constexpr std::size_t kMaxDeviceFrame = 1024 * 1024;
 constexpr std::size_t kMaxBrokerFrame = 16 * 1024 * 1024;
 
+constexpr std::uint32_t kReadableEvents = EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP;
+constexpr std::uint32_t kWritableEvents = EPOLLOUT | EPOLLERR | EPOLLHUP;
+
+bool would_block(const boost::system::error_code& error) {
+    return error == asio::error::would_block || error == asio::error::try_again;
+}
+
 // Sends what `output` has pending with one non-blocking write, when no write
 // is in flight. Returns true when the socket took every byte. Otherwise the
-// bytes it did not take stay pending for an asynchronous write.
+// bytes it did not take stay pending, and `error` is would_block when the
+// socket was full, or the error of the failed write.
 GATEWARDEN_HOT
-bool write_pending_now(Session::tcp::socket& socket, OutputBuffer& output) {
+bool write_pending_now(Session::tcp::socket& socket, OutputBuffer& output, boost::system::error_code& error) {
     auto& bytes = output.pending();
-    boost::system::error_code error;
     const std::size_t written = socket.write_some(asio::buffer(bytes), error);
     if (error) {
-        return false;  // would_block, or an error that the asynchronous write reports
+        return false;
     }
     bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(written));
+    if (!bytes.empty()) {
+        error = asio::error::would_block;
+    }
     return bytes.empty();
 }
 
 }  // namespace
 
-Session::Session(SessionServices& services, tcp::socket device_socket, std::uint64_t number)
+Session::Session(SessionServices& services, EventLoop& loop, tcp::socket device_socket, std::uint64_t number)
     : services_(services),
+      loop_(loop),
       number_(number),
-      device_(std::move(device_socket), kReadChunk),
-      broker_(tcp::socket(device_.socket.get_executor()), kReadChunk),
-      timer_(device_.socket.get_executor()) {
+      device_(std::move(device_socket), kReadChunk, *this, Side::device),
+      broker_(tcp::socket(device_.socket.get_executor()), kReadChunk, *this, Side::broker) {
     services_.live_sessions.fetch_add(1, std::memory_order_relaxed);
 }
 
-Session::~Session() { services_.live_sessions.fetch_sub(1, std::memory_order_relaxed); }
+Session::~Session() {
+    cancel_timer();
+    services_.live_sessions.fetch_sub(1, std::memory_order_relaxed);
+}
 
 void Session::start() {
     boost::system::error_code error;
@@ -67,6 +80,15 @@ void Session::start() {
     device_.socket.set_option(tcp::no_delay(true), error);
     device_.socket.non_blocking(true, error);
     device_.open = true;
+    keep_alive_ = shared_from_this();
+    loop_.watch(device_.socket.native_handle(), device_.watcher, error);
+    if (error) {
+        spdlog::warn("proxy: closing the connection from {}: epoll_ctl failed: {}; free memory or raise "
+                     "fs.epoll.max_user_watches",
+                     peer_, error.message());
+        on_connection_failed(Side::device, error);
+        return;
+    }
 
     connect_deadline_ = SteadyClock::now() + services_.config.sessions.connect_timeout;
     arm_timer();
@@ -115,25 +137,40 @@ void Session::resume_reading(Side side) {
         return;
     }
     conn.read_pending = true;
-    asio::post(conn.socket.get_executor(), [self = shared_from_this(), side] { self->pump(side); });
+    loop_.defer([self = shared_from_this(), side] { self->pump(side); });
 }
 
+// The socket is registered once, edge-triggered (EventLoop::watch), so a
+// wait costs no system call. pump() waits only after a read that emptied
+// the socket, so every byte that arrives later raises a new event.
 GATEWARDEN_HOT
 void Session::wait_readable(Side side) {
     Connection& conn = connection(side);
     conn.read_pending = true;
-    conn.socket.async_wait(tcp::socket::wait_read,
-                           [self = shared_from_this(), side](const boost::system::error_code& error) {
-                               self->connection(side).read_pending = false;
-                               if (error == asio::error::operation_aborted) {
-                                   return;
-                               }
-                               if (error) {
-                                   self->on_connection_failed(side, error);
-                                   return;
-                               }
-                               self->pump(side);
-                           });
+    conn.awaiting_readable = true;
+}
+
+// An input event while the side is not waiting (paused, or a pump already
+// deferred) needs nothing: whatever resumes the side reads the socket.
+GATEWARDEN_HOT
+void Session::on_socket_ready(Side side, std::uint32_t events) {
+    Connection& conn = connection(side);
+    if (!conn.open) {
+        return;
+    }
+    if (side == Side::broker && broker_connecting_) {
+        if ((events & kWritableEvents) != 0) {
+            finish_broker_connect();
+        }
+        return;
+    }
+    if ((events & kWritableEvents) != 0 && conn.output.write_in_flight()) {
+        continue_write(side);
+    }
+    if ((events & kReadableEvents) != 0 && conn.awaiting_readable && conn.open) {
+        conn.awaiting_readable = false;
+        pump(side);
+    }
 }
 
 // Handles what is buffered, then reads until the socket has nothing more
@@ -143,9 +180,8 @@ void Session::wait_readable(Side side) {
 //
 // A read that returns less than it was offered has emptied the socket, so
 // the session waits rather than read again only to get would_block: that
-// saves one system call per wake-up. No readiness is missed: Boost.Asio
-// 1.74 starts each wait with EPOLL_CTL_MOD, which reports data that is
-// already there, and Linux signals an edge for every later arrival.
+// saves one system call per wake-up. No readiness is missed: Linux signals
+// an edge for every arrival after that read.
 GATEWARDEN_HOT
 void Session::pump(Side side) {
     Connection& conn = connection(side);
@@ -170,7 +206,7 @@ void Session::pump(Side side) {
         boost::system::error_code error;
         const auto space = conn.reader.prepare();
         const std::size_t bytes = conn.socket.read_some(asio::buffer(space.data(), space.size()), error);
-        if (error == asio::error::would_block || error == asio::error::try_again) {
+        if (would_block(error)) {
             end_turn(side);
             wait_readable(side);
             return;
@@ -293,9 +329,10 @@ void Session::flush(Side side) {
         device_active_ = false;
     }
 
-    // When the socket takes the whole batch at once, no asynchronous write
-    // and no completion handler are needed.
-    if (write_pending_now(conn.socket, conn.output)) {
+    // Usually the socket takes the whole batch at once. Otherwise the rest
+    // is written as the socket's output events come (continue_write).
+    boost::system::error_code error;
+    if (write_pending_now(conn.socket, conn.output, error)) {
         conn.output.release_if_idle();
         if (phase_ == Phase::closing) {
             close_connection(side);
@@ -304,17 +341,36 @@ void Session::flush(Side side) {
     }
 
     conn.output.start_write();
-    asio::async_write(conn.socket, asio::buffer(conn.output.writing()),
-                      [self = shared_from_this(), side](const boost::system::error_code& error, std::size_t) {
-                          self->on_written(side, error);
-                      });
+    if (!would_block(error)) {
+        // Reported from the loop, as a failed write would be, because the
+        // callers of flush() do not expect the session to end inside it.
+        loop_.defer([self = shared_from_this(), side, error] { self->on_written(side, error); });
+    }
+}
+
+// Writes what the socket did not take at once, on each of its output events.
+void Session::continue_write(Side side) {
+    Connection& conn = connection(side);
+    boost::system::error_code error;
+    while (!conn.output.unwritten().empty()) {
+        const auto bytes = conn.output.unwritten();
+        const std::size_t written = conn.socket.write_some(asio::buffer(bytes.data(), bytes.size()), error);
+        if (would_block(error)) {
+            return;
+        }
+        if (error) {
+            break;
+        }
+        conn.output.advance(written);
+    }
+    on_written(side, error);
 }
 
 void Session::on_written(Side side, const boost::system::error_code& error) {
     Connection& conn = connection(side);
     conn.output.finish_write();
     if (error) {
-        if (error != asio::error::operation_aborted && conn.open) {
+        if (conn.open) {
             on_connection_failed(side, error);
         }
         return;
@@ -387,11 +443,11 @@ void Session::end_session(std::string_view reason, std::optional<std::uint8_t> r
     finish_if_closed();
 
     // The bound on closing, needed only while a side still has bytes to
-    // write. Posted, so that a write whose completion is already queued (the
-    // CONNACK, when the DISCONNECT follows it at once) closes its side first
-    // and the timer is not re-armed for nothing.
+    // write. Deferred, so that a write whose output event is already in the
+    // batch (the CONNACK, when the DISCONNECT follows it at once) closes its
+    // side first and the timer is not re-armed for nothing.
     if (phase_ == Phase::closing) {
-        asio::post(device_.socket.get_executor(), [self = shared_from_this()] {
+        loop_.defer([self = shared_from_this()] {
             if (self->phase_ == Phase::closing) {
                 self->close_deadline_ = SteadyClock::now() + std::chrono::seconds(1);
                 self->arm_timer();
@@ -406,6 +462,10 @@ void Session::close_connection(Side side) {
         return;
     }
     conn.open = false;
+    conn.awaiting_readable = false;
+    if (side == Side::broker) {
+        broker_connecting_ = false;
+    }
     boost::system::error_code ignored;
     conn.socket.shutdown(tcp::socket::shutdown_both, ignored);
     conn.socket.close(ignored);
@@ -418,8 +478,18 @@ void Session::finish_if_closed() {
         return;
     }
     phase_ = Phase::closed;
-    timer_.cancel();
+    cancel_timer();
     GATEWARDEN_SESSION_LOG(debug, "closed");
+    // Let go after the current batch, which may still report these sockets.
+    if (keep_alive_) {
+        loop_.defer([self = std::move(keep_alive_)] {});
+    }
+}
+
+void Session::abandon() {
+    credential_check_abandoned_.store(true, std::memory_order_relaxed);
+    cancel_timer();
+    keep_alive_.reset();
 }
 
 void Session::shut_down() {

@@ -1,11 +1,11 @@
 #pragma once
 // One device connection and its own connection to the broker.
 //
-// Lifetime: owned by shared_ptrs held in its pending handlers; it ends when
-// both sockets are closed and the last handler has run.
-// Thread safety: every member function runs on the thread of the io_context
-// that owns both sockets, so no locks are needed. The daemon reaches a
-// session only by posting to that context (shut_down, apply_state).
+// Lifetime: keeps a reference to itself from start() until both sockets are
+// closed, and the tasks queued for it keep one each. It ends with the last.
+// Thread safety: every member function runs on the thread of the EventLoop
+// that watches both sockets, so no locks are needed. The daemon reaches a
+// session only by posting to that loop (shut_down, apply_state).
 //
 // Data path: each side's bytes are read into a FrameReader, cut into whole
 // frames, decided frame by frame, and what passes is appended to the
@@ -24,9 +24,7 @@
 #include <string>
 #include <string_view>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/list_hook.hpp>
 
 #include "agent/audit/event.hpp"
@@ -35,6 +33,7 @@
 #include "agent/mqtt/codec.hpp"
 #include "agent/policy/device_rules.hpp"
 #include "agent/proxy/early_broker_slot.hpp"
+#include "agent/proxy/event_loop.hpp"
 #include "agent/proxy/frame_reader.hpp"
 #include "agent/proxy/inflight.hpp"
 #include "agent/proxy/output_buffer.hpp"
@@ -54,9 +53,9 @@ public:
     using tcp = boost::asio::ip::tcp;
     using SteadyClock = std::chrono::steady_clock;
 
-    // `services` must outlive the session; `device_socket` belongs to the
-    // io_context the session will live on.
-    Session(SessionServices& services, tcp::socket device_socket, std::uint64_t number);
+    // `services` and `loop` must outlive the session; the session runs on
+    // the loop's thread.
+    Session(SessionServices& services, EventLoop& loop, tcp::socket device_socket, std::uint64_t number);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -73,6 +72,10 @@ public:
     // the new policy.
     void apply_state(const GatewayState& next, const GatewayState& previous);
 
+    // Drops the session's reference to itself, once the loop has stopped, so
+    // that it ends with the last task that refers to it. Records nothing.
+    void abandon();
+
 private:
     enum class Side : std::uint8_t { device, broker };
     enum class Phase : std::uint8_t {
@@ -85,19 +88,35 @@ private:
         closed,
     };
 
+    // Hands one socket's readiness to its session.
+    class SocketWatcher final : public ReadinessWatcher {
+    public:
+        SocketWatcher(Session& session, Side side) : session_(session), side_(side) {}
+        void on_ready(std::uint32_t events) override { session_.on_socket_ready(side_, events); }
+        std::shared_ptr<const void> hold() override { return session_.weak_from_this().lock(); }
+
+    private:
+        Session& session_;
+        Side side_;
+    };
+
     struct Connection {
-        Connection(tcp::socket socket_in, std::size_t chunk) : socket(std::move(socket_in)), reader(chunk) {}
+        Connection(tcp::socket socket_in, std::size_t chunk, Session& session, Side side)
+            : socket(std::move(socket_in)), reader(chunk), watcher(session, side) {}
         tcp::socket socket;
         FrameReader reader;
         OutputBuffer output;
+        SocketWatcher watcher;
         bool open = false;
-        bool read_pending = false;  // a wait or a posted pump is outstanding
+        bool read_pending = false;       // a wait or a deferred pump is outstanding
+        bool awaiting_readable = false;  // the next input event starts a pump
     };
 
     // session.cpp: reading, writing, backpressure and closing.
     Connection& connection(Side side) { return side == Side::device ? device_ : broker_; }
     void pump(Side side);
     void end_turn(Side side);
+    void on_socket_ready(Side side, std::uint32_t events);
     void wait_readable(Side side);
     void resume_reading(Side side);
     bool may_process(Side side) const;
@@ -107,6 +126,7 @@ private:
     void handle_oversized_frame(Side side, std::size_t frame_size);
     std::size_t max_frame_size(Side side) const;
     void flush(Side side);
+    void continue_write(Side side);
     void on_written(Side side, const boost::system::error_code& error);
     void on_connection_failed(Side side, const boost::system::error_code& error);
     void end_session(std::string_view reason, std::optional<std::uint8_t> reason_code_to_device);
@@ -132,6 +152,9 @@ private:
     void connect_broker_at_accept();
     void continue_to_broker();
     void connect_broker();
+    void connect_next_broker_address(boost::system::error_code previous_error);
+    boost::system::error_code start_broker_connect(const tcp::endpoint& broker);
+    void finish_broker_connect();
     void on_broker_connected(const boost::system::error_code& error);
     void start_broker_side();
     void forward_connect();
@@ -157,6 +180,7 @@ private:
 
     // session_timer.cpp: connect timeout, credential deadline, keepalive duty.
     void arm_timer();
+    void cancel_timer();
     void on_timer();
     void start_keepalive(std::uint16_t keep_alive_seconds);
     void keep_broker_alive(SteadyClock::time_point now);
@@ -174,14 +198,16 @@ private:
     std::string log_prefix() const;
 
     SessionServices& services_;
+    EventLoop& loop_;
     std::uint64_t number_;
     Connection device_;
     Connection broker_;
-    boost::asio::steady_timer timer_;
+    std::shared_ptr<Session> keep_alive_;  // from start() until both sides are closed
     Phase phase_ = Phase::awaiting_connect;
     mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v311;
     bool connack_sent_ = false;
-    bool broker_connecting_ = false;  // an async_connect to the broker is outstanding
+    bool broker_connecting_ = false;  // a connect to the broker is in progress
+    std::size_t next_broker_address_ = 0;  // in services_.broker_endpoints
     bool broker_connected_ = false;   // the broker accepted the TCP connection
     // Held while the broker connection opened at accept belongs to a device
     // that is not admitted yet (see EarlyBrokerSlot).
@@ -202,7 +228,8 @@ private:
     std::unique_ptr<mqtt::Connect> pending_connect_;  // between admission and forwarding
     std::uint16_t keep_alive_seconds_ = 0;             // from CONNECT, or the broker's Server Keep Alive
 
-    // Timers, all served by timer_.
+    // Deadlines, all served by one entry in the loop's TimerQueue.
+    std::optional<TimerQueue::Handle> timer_;
     SteadyClock::time_point connect_deadline_{};
     SteadyClock::time_point credential_deadline_ = SteadyClock::time_point::max();
     SteadyClock::time_point close_deadline_ = SteadyClock::time_point::max();

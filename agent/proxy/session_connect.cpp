@@ -1,6 +1,8 @@
 // CONNECT from the device: admission, the broker connection, and the CONNACK.
-#include <boost/asio/connect.hpp>
-#include <boost/asio/post.hpp>
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <spdlog/spdlog.h>
 
 #include "agent/proxy/credential_checks.hpp"
@@ -70,19 +72,19 @@ void Session::handle_first_frame(const mqtt::FrameHeader& header, std::span<cons
 // on_credential_checked(). What the device sends meanwhile stays unprocessed.
 void Session::check_credential(std::shared_ptr<mqtt::Connect> connect) {
     const identity::Authenticator& authenticator = services_.authenticator;
-    services_.credential_checks.submit([self = shared_from_this(), executor = device_.socket.get_executor(),
-                                        &authenticator, state = services_.state.current(),
-                                        connect = std::move(connect), now = Clock::now()]() mutable {
+    services_.credential_checks.submit([self = shared_from_this(), loop = &loop_, &authenticator,
+                                        state = services_.state.current(), connect = std::move(connect),
+                                        now = Clock::now()]() mutable {
         if (self->credential_check_abandoned_.load(std::memory_order_relaxed)) {
             // Ended meanwhile: only the reference goes back, to be dropped there.
-            boost::asio::post(executor, [self = std::move(self)] {});
+            loop->post([self = std::move(self)] {});
             return;
         }
         auto admission = authenticator.check(state->inventory, *connect, now);
 
         // Everything moves into the handler, so that the last reference to the
         // session is never dropped on this thread.
-        boost::asio::post(executor, [self = std::move(self), state = std::move(state), connect = std::move(connect),
+        loop->post([self = std::move(self), state = std::move(state), connect = std::move(connect),
                               admission = std::move(admission)]() mutable {
             self->on_credential_checked(std::move(state), std::move(connect), std::move(admission));
         });
@@ -104,9 +106,9 @@ void Session::on_credential_checked(std::shared_ptr<const GatewayState> state,
     // The device was read during the check only to see whether it leaves.
     // Ending that wait lets the resume_reading() after the CONNACK start a
     // turn that handles what the device sent meanwhile.
-    if (device_.read_pending) {
-        boost::system::error_code ignored;
-        device_.socket.cancel(ignored);
+    if (device_.awaiting_readable) {
+        device_.awaiting_readable = false;
+        device_.read_pending = false;
     }
 
     if (admission.admitted()) {
@@ -314,35 +316,69 @@ void Session::continue_to_broker() {
     }
 }
 
-// With one broker address, the socket is opened and made non-blocking
-// before the connect. Boost.Asio's connect to a list of addresses reopens
-// the socket for each one, so the session would have to switch it to
-// non-blocking mode a second time, which costs one more ioctl per login.
+// Tries the broker's addresses in turn (services_.broker_endpoints, as
+// resolved at start), each with a non-blocking connect whose end the
+// socket's output event reports (finish_broker_connect).
 void Session::connect_broker() {
     broker_connecting_ = true;
     broker_.open = true;  // so that closing the session aborts the connect
-    auto on_connected = [self = shared_from_this()](const boost::system::error_code& error) {
-        self->on_broker_connected(error);
-    };
+    next_broker_address_ = 0;
+    connect_next_broker_address(boost::asio::error::host_not_found);
+}
 
-    if (services_.broker_endpoints.size() != 1) {
-        boost::asio::async_connect(broker_.socket, services_.broker_endpoints,
-                                   [on_connected](const boost::system::error_code& error, const tcp::endpoint&) {
-                                       on_connected(error);
-                                   });
-        return;
+void Session::connect_next_broker_address(boost::system::error_code previous_error) {
+    const auto& addresses = services_.broker_endpoints;
+    while (next_broker_address_ < addresses.size()) {
+        const tcp::endpoint& address = addresses[next_broker_address_++];
+        const boost::system::error_code error = start_broker_connect(address);
+        if (!error) {
+            return;
+        }
+        GATEWARDEN_SESSION_LOG(debug, "broker address {} failed: {}", address.address().to_string(),
+                               error.message());
+        previous_error = error;
     }
-    const tcp::endpoint& broker = services_.broker_endpoints.front();
+    // Reported from the loop, as a connect that fails later would be.
+    loop_.defer([self = shared_from_this(), previous_error] { self->on_broker_connected(previous_error); });
+}
+
+// Opens the broker socket for `broker` and starts the connect. It is watched
+// after connect() so that a connection already made reports at once.
+boost::system::error_code Session::start_broker_connect(const tcp::endpoint& broker) {
     boost::system::error_code error;
+    if (broker_.socket.is_open()) {
+        broker_.socket.close(error);
+    }
     broker_.socket.open(broker.protocol(), error);
     if (!error) {
         broker_.socket.non_blocking(true, error);
     }
     if (error) {
-        boost::asio::post(broker_.socket.get_executor(), [on_connected, error] { on_connected(error); });
+        return error;
+    }
+    if (::connect(broker_.socket.native_handle(), broker.data(), static_cast<socklen_t>(broker.size())) != 0 &&
+        errno != EINPROGRESS) {
+        return {errno, boost::system::system_category()};
+    }
+    loop_.watch(broker_.socket.native_handle(), broker_.watcher, error);
+    return error;
+}
+
+void Session::finish_broker_connect() {
+    int code = 0;
+    socklen_t size = sizeof code;
+    if (::getsockopt(broker_.socket.native_handle(), SOL_SOCKET, SO_ERROR, &code, &size) != 0) {
+        code = errno;
+    }
+    if (code != 0) {
+        const boost::system::error_code error(code, boost::system::system_category());
+        GATEWARDEN_SESSION_LOG(debug, "broker address {} failed: {}",
+                               services_.broker_endpoints[next_broker_address_ - 1].address().to_string(),
+                               error.message());
+        connect_next_broker_address(error);
         return;
     }
-    broker_.socket.async_connect(broker, on_connected);
+    on_broker_connected({});
 }
 
 void Session::on_broker_connected(const boost::system::error_code& error) {
@@ -372,9 +408,6 @@ void Session::on_broker_connected(const boost::system::error_code& error) {
 
     boost::system::error_code ignored;
     broker_.socket.set_option(tcp::no_delay(true), ignored);
-    if (!broker_.socket.non_blocking()) {
-        broker_.socket.non_blocking(true, ignored);
-    }
     broker_connected_ = true;
     if (phase_ == Phase::connecting_broker) {
         start_broker_side();

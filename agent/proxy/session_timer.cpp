@@ -14,8 +14,9 @@ namespace gatewarden::proxy {
 // when it comes before the expiry already armed. A later deadline keeps the
 // earlier expiry: on_timer() then finds nothing due and arms the next one.
 // A login moves its deadline later at admission and at CONNACK, and each
-// re-arm can cost a timerfd_settime. Skipping them costs one early wake-up,
-// and only for a session still open at its first expiry.
+// re-arm would replace the entry in the loop's TimerQueue. Skipping them
+// costs one early wake-up, and only for a session still open at its first
+// expiry.
 void Session::arm_timer() {
     SteadyClock::time_point next = SteadyClock::time_point::max();
     switch (phase_) {
@@ -39,14 +40,21 @@ void Session::arm_timer() {
         return;
     }
     timer_expiry_ = next;
-    timer_.expires_at(next);  // cancels the wait in progress, if any
-    timer_.async_wait([self = shared_from_this(), next](const boost::system::error_code& error) {
-        if (error || self->timer_expiry_ != next) {
-            return;  // cancelled, or replaced by an earlier deadline
-        }
-        self->timer_expiry_ = SteadyClock::time_point::max();
-        self->on_timer();
+    cancel_timer();
+    // `this` is safe: the destructor cancels the entry.
+    timer_ = loop_.timers().add(next, [this] {
+        timer_.reset();
+        timer_expiry_ = SteadyClock::time_point::max();
+        const auto self = shared_from_this();  // on_timer() may end the session
+        on_timer();
     });
+}
+
+void Session::cancel_timer() {
+    if (timer_) {
+        loop_.timers().cancel(*timer_);
+        timer_.reset();
+    }
 }
 
 void Session::on_timer() {

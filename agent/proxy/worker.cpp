@@ -6,30 +6,27 @@
 
 namespace gatewarden::proxy {
 
-Worker::Worker() : work_(boost::asio::make_work_guard(context_)) {}
-
 Worker::~Worker() { stop(); }
 
 void Worker::start_thread() {
     thread_ = std::thread([this] {
         try {
-            context_.run();
+            loop_.run();
         } catch (const std::exception& error) {
-            // Session code reports failures as results; reaching this is a bug.
+            // Session code reports failures as results; reaching this is a bug
+            // or the system refusing epoll_wait.
             spdlog::critical("proxy: network thread stopped by an exception: {}", error.what());
             std::terminate();
         }
     });
 }
 
-void Worker::release_work() { work_.reset(); }
-
 void Worker::stop() {
-    work_.reset();
-    context_.stop();
+    loop_.stop();
     if (thread_.joinable()) {
         thread_.join();
     }
+    for_each_session([](Session& session) { session.abandon(); });
 }
 
 void Worker::adopt(const std::shared_ptr<Session>& session) {

@@ -1,5 +1,5 @@
 #pragma once
-// A network thread: one io_context run by one thread, and the list of the
+// A network thread: its event loop, run by one thread, and the list of the
 // sessions that live on it. Every session stays on its worker for its whole
 // life, so session code needs no strands or locks.
 
@@ -7,27 +7,31 @@
 #include <memory>
 #include <thread>
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/intrusive/list.hpp>
 
+#include "agent/proxy/event_loop.hpp"
 #include "agent/proxy/session.hpp"
 
 namespace gatewarden::proxy {
 
 class Worker {
 public:
-    Worker();
+    Worker() = default;
     ~Worker();  // stops and joins the thread
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
+    // Owns the descriptors of this worker's sockets. It is never run: the
+    // event loop waits for them (see event_loop.hpp).
     boost::asio::io_context& context() { return context_; }
+    EventLoop& loop() { return loop_; }
 
     void start_thread();
-    // Lets run() return once no handler is left (see stop()).
-    void release_work();
-    // Stops the context at once and joins the thread.
+    // Any thread: runs `task` on this worker's thread.
+    void post(EventLoop::Task task) { loop_.post(std::move(task)); }
+    // Stops the loop, joins the thread, and lets go of the sessions still
+    // open, which close their sockets without further events.
     void stop();
 
     // On this worker's thread only.
@@ -39,11 +43,12 @@ private:
         boost::intrusive::list<Session, boost::intrusive::base_hook<SessionListHook>,
                                boost::intrusive::constant_time_size<false>>;
 
-    // Concurrency hint 1: only this worker's thread runs the context.
+    // In this order, so that the loop's queued tasks, which may hold the last
+    // reference to a session, are destroyed before the sockets' context.
     boost::asio::io_context context_{1};
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+    EventLoop loop_;
     std::thread thread_;
-    SessionList sessions_;  // this worker's thread only
+    SessionList sessions_;  // this worker's thread only, or after stop()
 };
 
 }  // namespace gatewarden::proxy

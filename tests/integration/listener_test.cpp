@@ -18,6 +18,7 @@
 // namespace, which gatewarden::mqtt would otherwise hide.
 #include "agent/identity/replay_cache.hpp"
 #include "agent/proxy/credential_checks.hpp"
+#include "agent/proxy/gateway_state.hpp"
 #include "agent/proxy/listener.hpp"
 #include "platform/cpu_count.hpp"
 
@@ -111,6 +112,56 @@ TEST_CASE("port 0 shared by every network thread") {
         CHECK(port != 0);
         CHECK(listening_sockets_on(port, "/proc/net/tcp6") == 2);
     }
+}
+
+// A broker name can resolve to several addresses, and each session tries
+// them in turn. The first one here refuses connections, as ::1 does for a
+// broker that listens on 127.0.0.1 only. The addresses are set in-process,
+// because no name on a test machine is sure to resolve to two of them.
+TEST_CASE("broker reached at its second address") {
+    TestGateway gateway;
+    gateway.add_device("sensor-1");
+    const std::filesystem::path inventory_file = gateway.dir().path() / "in-process-inventory.json";
+    std::ofstream(inventory_file) << gateway.inventory.dump();
+    const std::filesystem::path state_dir = gateway.dir().path() / "in-process-state";
+    std::filesystem::create_directories(state_dir);
+
+    const gatewarden::config::Config config;
+    proxy::StateHolder state(proxy::load_gateway_state(inventory_file, 1));
+    gatewarden::identity::ReplayCache replay_cache(state_dir, gatewarden::Clock::now());
+    gatewarden::identity::AuthenticatorSettings settings;
+    settings.gateway_audience = TestGatewayIdentity::audience;
+    settings.gateway_environment = TestGatewayIdentity::environment;
+    const gatewarden::identity::Authenticator authenticator(settings, replay_cache);
+    proxy::CredentialChecks credential_checks(1);
+    DiscardingSink events;
+    proxy::SessionServices services{config, state, authenticator, credential_checks, events, nullptr, {}};
+    const auto loopback = boost::asio::ip::make_address("127.0.0.1");
+    services.broker_endpoints = {{loopback, find_free_port()}, {loopback, gateway.broker().port()}};
+
+    boost::asio::io_context main_context{1};
+    std::vector<std::unique_ptr<proxy::Worker>> workers;
+    workers.push_back(std::make_unique<proxy::Worker>());
+    proxy::Listener listener(main_context, {"127.0.0.1", 0}, services, workers);
+    workers.front()->start_thread();
+    listener.start();
+
+    auto observer = gateway.broker_observer("sensors/#");
+    PahoDevice device("tcp://" + listener.local_address(), "sensor-1", MqttVersion::v3_1_1);
+    const ConnectResult result = device.connect("sensor-1", gateway.token("sensor-1"));
+    INFO("Paho: " << result.error);
+    CHECK(result.accepted);
+    if (result.accepted) {
+        CHECK(device.publish("sensors/sensor-1/temp", "21.5", 1).acknowledged);
+        const auto received = observer->next_message(3s);
+        REQUIRE(received);
+        CHECK(received->payload == "21.5");
+        device.disconnect();
+    }
+
+    listener.close();
+    workers.front()->stop();
+    credential_checks.stop();
 }
 
 TEST_CASE("second daemon on same port rejected") {

@@ -82,3 +82,22 @@ TEST_CASE("output buffer frees grown block") {
 
     CHECK(OutputBuffer::thread_spare_capacity() == 0);
 }
+
+TEST_CASE("output buffer write taken in parts") {
+    OutputBuffer output;
+    output.append(kFrame);
+    REQUIRE(output.start_write());
+    output.append(kFrame);  // waits in pending for the next write
+
+    output.advance(1);
+    CHECK(output.unwritten().size() == kFrame.size() - 1);
+    CHECK(output.unwritten()[0] == kFrame[1]);
+    CHECK(output.size() == 2 * kFrame.size() - 1);
+
+    output.advance(kFrame.size() - 1);
+    CHECK(output.unwritten().empty());
+    output.finish_write();
+    CHECK(output.size() == kFrame.size());
+    REQUIRE(output.start_write());
+    CHECK(output.unwritten().size() == kFrame.size());
+}

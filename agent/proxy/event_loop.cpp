@@ -1,0 +1,152 @@
+#include "agent/proxy/event_loop.hpp"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <system_error>
+
+#include "platform/hot_path.hpp"
+
+namespace gatewarden::proxy {
+
+namespace {
+
+constexpr int kEventsPerWait = 64;
+
+[[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+
+}  // namespace
+
+EventLoop::EventLoop() {
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd_ < 0) {
+        throw_errno("network thread: epoll_create1");
+    }
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd_ < 0) {
+        const int saved = errno;
+        ::close(epoll_fd_);
+        errno = saved;
+        throw_errno("network thread: eventfd");
+    }
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLET;
+    event.data.ptr = nullptr;  // the wake-up descriptor is the only one without a watcher
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) != 0) {
+        const int saved = errno;
+        ::close(wake_fd_);
+        ::close(epoll_fd_);
+        errno = saved;
+        throw_errno("network thread: epoll_ctl");
+    }
+}
+
+EventLoop::~EventLoop() {
+    ::close(wake_fd_);
+    ::close(epoll_fd_);
+}
+
+// Only the first task of an empty queue signals the eventfd. The loop reads
+// the eventfd and then takes the whole queue, so a later task is taken with
+// that first one, or finds the queue empty and signals again.
+void EventLoop::post(Task task) {
+    bool was_empty = false;
+    {
+        const std::lock_guard lock(posted_mutex_);
+        was_empty = posted_.empty();
+        posted_.push_back(std::move(task));
+    }
+    if (was_empty) {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const auto written = ::write(wake_fd_, &one, sizeof one);
+    }
+}
+
+void EventLoop::stop() {
+    stopping_.store(true, std::memory_order_release);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = ::write(wake_fd_, &one, sizeof one);
+}
+
+void EventLoop::defer(Task task) { deferred_.push_back(std::move(task)); }
+
+void EventLoop::watch(int descriptor, ReadinessWatcher& watcher, boost::system::error_code& error) {
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    event.data.ptr = &watcher;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, descriptor, &event) != 0) {
+        error = boost::system::error_code(errno, boost::system::system_category());
+        return;
+    }
+    error.clear();
+}
+
+void EventLoop::run() {
+    while (!stopping_.load(std::memory_order_acquire)) {
+        run_deferred();
+        wait_and_dispatch();
+        timers_.run_due(TimerQueue::Clock::now());
+    }
+}
+
+// Waits for readiness, posted tasks or the earliest deadline, then hands each
+// event to its watcher. Every watcher of the batch is held first, because an
+// earlier event may end the session that a later one belongs to.
+GATEWARDEN_HOT
+void EventLoop::wait_and_dispatch() {
+    std::array<epoll_event, kEventsPerWait> events;
+    const int timeout = deferred_.empty() ? timers_.wait_ms(TimerQueue::Clock::now()) : 0;
+    const int count = ::epoll_wait(epoll_fd_, events.data(), kEventsPerWait, timeout);
+    if (count < 0) {
+        if (errno == EINTR) {
+            return;
+        }
+        throw_errno("network thread: epoll_wait");
+    }
+
+    for (int i = 0; i < count; ++i) {
+        if (auto* watcher = static_cast<ReadinessWatcher*>(events[i].data.ptr)) {
+            holds_.push_back(watcher->hold());
+        }
+    }
+    for (int i = 0; i < count; ++i) {
+        if (auto* watcher = static_cast<ReadinessWatcher*>(events[i].data.ptr)) {
+            watcher->on_ready(events[i].events);
+        } else {
+            run_posted();
+        }
+    }
+    holds_.clear();
+}
+
+// Runs the tasks deferred before this call; tasks they defer run at the next
+// call, after the loop has looked for events once more, so that one busy
+// session cannot hold the thread.
+void EventLoop::run_deferred() {
+    if (deferred_.empty()) {
+        return;
+    }
+    running_.swap(deferred_);
+    for (Task& task : running_) {
+        task();
+    }
+    running_.clear();
+}
+
+void EventLoop::run_posted() {
+    std::uint64_t count = 0;
+    [[maybe_unused]] const auto read = ::read(wake_fd_, &count, sizeof count);
+    std::vector<Task> running;
+    {
+        const std::lock_guard lock(posted_mutex_);
+        running.swap(posted_);
+    }
+    for (Task& task : running) {
+        task();
+    }
+}
+
+}  // namespace gatewarden::proxy

@@ -1,0 +1,90 @@
+#pragma once
+// The event loop of one network thread. Each socket is registered once in
+// its epoll set, edge-triggered, for the socket's whole life. The loop also
+// runs tasks posted from other threads, tasks the thread defers for itself,
+// and the thread's deadlines (TimerQueue).
+//
+// Why not Boost.Asio's io_context::run(): its reactor starts every wait with
+// an EPOLL_CTL_MOD and passes every ready socket through its scheduler's
+// queue before the first handler runs. After a quiet spell that cost about
+// 3 µs before the first read of each wake-up (docs/benchmarks.md). The
+// sockets are still Boost.Asio sockets, for their reads, writes and options;
+// their io_context is never run.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <boost/system/error_code.hpp>
+
+#include "agent/proxy/timer_queue.hpp"
+
+namespace gatewarden::proxy {
+
+// Receives the readiness of one registered descriptor. The events are
+// epoll's (EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLERR, EPOLLHUP) and, being
+// edge-triggered, report changes: a watcher that does not read everything
+// now gets no second event for the same bytes.
+class ReadinessWatcher {
+public:
+    virtual void on_ready(std::uint32_t events) = 0;
+    // Keeps the watcher's owner alive while one batch of events is handled,
+    // because handling an earlier event of the batch may end that owner.
+    virtual std::shared_ptr<const void> hold() = 0;
+
+protected:
+    ~ReadinessWatcher() = default;
+};
+
+class EventLoop {
+public:
+    using Task = std::function<void()>;
+
+    // Throws std::system_error when the epoll set or the wake-up eventfd
+    // cannot be created (out of descriptors).
+    EventLoop();
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    // Any thread ----------------------------------------------------------
+    // Runs `task` on the loop's thread. Tasks still queued when the loop
+    // stops are destroyed with it, unrun.
+    void post(Task task);
+    // Makes run() return after the task or batch of events in progress.
+    void stop();
+
+    // The loop's thread only -----------------------------------------------
+    void run();
+    // Runs `task` after the events of the current batch, before the loop
+    // waits again.
+    void defer(Task task);
+    // Registers `descriptor` for input, output and hang-up, edge-triggered.
+    // It stays registered until it is closed. `watcher` must stay valid
+    // until then, and for the rest of any batch that reported it.
+    void watch(int descriptor, ReadinessWatcher& watcher, boost::system::error_code& error);
+    TimerQueue& timers() { return timers_; }
+
+private:
+    void wait_and_dispatch();
+    void run_deferred();
+    void run_posted();
+
+    // First, so that it is destroyed last: tasks destroyed with the loop may
+    // end sessions, which cancel their timers.
+    TimerQueue timers_;
+    int epoll_fd_ = -1;
+    int wake_fd_ = -1;  // eventfd, readable when tasks were posted
+    std::atomic<bool> stopping_{false};
+    std::vector<Task> deferred_;
+    std::vector<Task> running_;  // the deferred tasks being run, kept for its storage
+    std::vector<std::shared_ptr<const void>> holds_;  // of the batch being handled
+
+    std::mutex posted_mutex_;
+    std::vector<Task> posted_;  // guarded by posted_mutex_
+};
+
+}  // namespace gatewarden::proxy
