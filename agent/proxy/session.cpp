@@ -324,15 +324,16 @@ void Session::flush(Side side) {
     if (conn.output.write_in_flight() || conn.output.size() == 0) {
         return;
     }
-    if (side == Side::broker) {
-        last_broker_write_ = SteadyClock::now();
-        device_active_ = false;
-    }
-
     // Usually the socket takes the whole batch at once. Otherwise the rest
     // is written as the socket's output events come (continue_write).
     boost::system::error_code error;
-    if (write_pending_now(conn.socket, conn.output, error)) {
+    const bool written_whole = write_pending_now(conn.socket, conn.output, error);
+    if (side == Side::broker) {
+        // After the write, so that reading the clock does not delay it.
+        last_broker_write_ = SteadyClock::now();
+        device_active_ = false;
+    }
+    if (written_whole) {
         conn.output.release_if_idle();
         if (phase_ == Phase::closing) {
             close_connection(side);
