@@ -6,10 +6,11 @@
 //
 // Why not Boost.Asio's io_context::run(): its reactor starts every wait with
 // an EPOLL_CTL_MOD and passes every ready socket through its scheduler's
-// queue before the first handler runs. After a quiet spell that cost about
-// 3 µs before the first read of each wake-up (docs/benchmarks.md). The
-// sockets are still Boost.Asio sockets, for their reads, writes and options;
-// their io_context is never run.
+// queue. Each later message of a burst waited for that, and with this loop a
+// burst costs what it costs through a plain relay (docs/benchmarks.md,
+// latency). Sessions' sockets are plain descriptors (StreamSocket), so they
+// are in no other epoll set. The listening sockets are Boost.Asio acceptors,
+// whose io_context is never run.
 
 #include <atomic>
 #include <cstdint>

@@ -1,7 +1,6 @@
 #include "agent/proxy/listener.hpp"
 
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 
@@ -129,13 +128,14 @@ namespace {
 constexpr int kAcceptsPerTurn = 32;
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 
-// Takes the next queued connection without blocking. Boost.Asio's accept()
-// waits in poll() after some errors even on a non-blocking acceptor, which
-// would stall every session of the thread. The errors that Linux reports
-// for a connection that failed while queued come back as connection_aborted
-// (ECONNABORTED) or operation_not_supported; see accept(2).
-void accept_connection(tcp::acceptor& acceptor, tcp::socket& socket, boost::system::error_code& error) {
-    const int descriptor = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+// Takes the next queued connection without blocking, as a non-blocking
+// socket. Boost.Asio's accept() waits in poll() after some errors even on a
+// non-blocking acceptor, which would stall every session of the thread. The
+// errors that Linux reports for a connection that failed while queued come
+// back as connection_aborted (ECONNABORTED) or operation_not_supported; see
+// accept(2).
+StreamSocket accept_connection(tcp::acceptor& acceptor, boost::system::error_code& error) {
+    const int descriptor = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (descriptor < 0) {
         switch (errno) {
         case EPROTO:
@@ -147,16 +147,14 @@ void accept_connection(tcp::acceptor& acceptor, tcp::socket& socket, boost::syst
         case ENETUNREACH:
         case EOPNOTSUPP:
             error = asio::error::operation_not_supported;
-            return;
+            return {};
         default:
             error = boost::system::error_code(errno, boost::system::system_category());
-            return;
+            return {};
         }
     }
-    socket.assign(acceptor.local_endpoint(error).protocol(), descriptor, error);
-    if (error) {
-        ::close(descriptor);
-    }
+    error.clear();
+    return StreamSocket(descriptor);
 }
 
 }  // namespace
@@ -220,9 +218,8 @@ void Listener::accept_ready(WorkerAcceptor& slot) {
         if (!slot.acceptor.is_open()) {
             return;
         }
-        tcp::socket socket(slot.worker.context());
         boost::system::error_code error;
-        accept_connection(slot.acceptor, socket, error);
+        StreamSocket socket = accept_connection(slot.acceptor, error);
         if (error == asio::error::would_block || error == asio::error::try_again) {
             return;
         }

@@ -40,9 +40,9 @@ bool would_block(const boost::system::error_code& error) {
 // bytes it did not take stay pending, and `error` is would_block when the
 // socket was full, or the error of the failed write.
 GATEWARDEN_HOT
-bool write_pending_now(Session::tcp::socket& socket, OutputBuffer& output, boost::system::error_code& error) {
+bool write_pending_now(StreamSocket& socket, OutputBuffer& output, boost::system::error_code& error) {
     auto& bytes = output.pending();
-    const std::size_t written = socket.write_some(asio::buffer(bytes), error);
+    const std::size_t written = socket.write_some(bytes, error);
     if (error) {
         return false;
     }
@@ -55,12 +55,12 @@ bool write_pending_now(Session::tcp::socket& socket, OutputBuffer& output, boost
 
 }  // namespace
 
-Session::Session(SessionServices& services, EventLoop& loop, tcp::socket device_socket, std::uint64_t number)
+Session::Session(SessionServices& services, EventLoop& loop, StreamSocket device_socket, std::uint64_t number)
     : services_(services),
       loop_(loop),
       number_(number),
       device_(std::move(device_socket), kReadChunk, *this, Side::device),
-      broker_(tcp::socket(device_.socket.get_executor()), kReadChunk, *this, Side::broker) {
+      broker_(StreamSocket(), kReadChunk, *this, Side::broker) {
     services_.live_sessions.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -77,8 +77,8 @@ void Session::start() {
         return;
     }
     peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
-    device_.socket.set_option(tcp::no_delay(true), error);
-    device_.socket.non_blocking(true, error);
+    // A socket without TCP_NODELAY still relays, only with Nagle's delays.
+    [[maybe_unused]] const auto no_delay_error = device_.socket.set_no_delay();
     device_.open = true;
     keep_alive_ = shared_from_this();
     loop_.watch(device_.socket.native_handle(), device_.watcher, error);
@@ -158,6 +158,9 @@ void Session::on_socket_ready(Side side, std::uint32_t events) {
     if (!conn.open) {
         return;
     }
+    if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+        conn.peer_closed = true;
+    }
     if (side == Side::broker && broker_connecting_) {
         if ((events & kWritableEvents) != 0) {
             finish_broker_connect();
@@ -181,7 +184,9 @@ void Session::on_socket_ready(Side side, std::uint32_t events) {
 // A read that returns less than it was offered has emptied the socket, so
 // the session waits rather than read again only to get would_block: that
 // saves one system call per wake-up. No readiness is missed: Linux signals
-// an edge for every arrival after that read.
+// an edge for every arrival after that read. A FIN that came with the last
+// bytes raises no further edge, so once an event has reported it the
+// session reads on until the read returns the end.
 GATEWARDEN_HOT
 void Session::pump(Side side) {
     Connection& conn = connection(side);
@@ -205,7 +210,7 @@ void Session::pump(Side side) {
 
         boost::system::error_code error;
         const auto space = conn.reader.prepare();
-        const std::size_t bytes = conn.socket.read_some(asio::buffer(space.data(), space.size()), error);
+        const std::size_t bytes = conn.socket.read_some(space, error);
         if (would_block(error)) {
             end_turn(side);
             wait_readable(side);
@@ -217,7 +222,7 @@ void Session::pump(Side side) {
             return;
         }
         conn.reader.commit(bytes);
-        socket_drained = bytes < space.size();
+        socket_drained = bytes < space.size() && !conn.peer_closed;
     }
 
     process_frames(side);
@@ -355,7 +360,7 @@ void Session::continue_write(Side side) {
     boost::system::error_code error;
     while (!conn.output.unwritten().empty()) {
         const auto bytes = conn.output.unwritten();
-        const std::size_t written = conn.socket.write_some(asio::buffer(bytes.data(), bytes.size()), error);
+        const std::size_t written = conn.socket.write_some(bytes, error);
         if (would_block(error)) {
             return;
         }
@@ -467,9 +472,7 @@ void Session::close_connection(Side side) {
     if (side == Side::broker) {
         broker_connecting_ = false;
     }
-    boost::system::error_code ignored;
-    conn.socket.shutdown(tcp::socket::shutdown_both, ignored);
-    conn.socket.close(ignored);
+    conn.socket.shutdown_and_close();
     conn.output.clear();
     finish_if_closed();
 }

@@ -38,6 +38,7 @@
 #include "agent/proxy/inflight.hpp"
 #include "agent/proxy/output_buffer.hpp"
 #include "agent/proxy/services.hpp"
+#include "agent/proxy/stream_socket.hpp"
 #include "agent/proxy/subscribe_merge.hpp"
 #include "agent/proxy/topic_alias_table.hpp"
 
@@ -55,7 +56,7 @@ public:
 
     // `services` and `loop` must outlive the session; the session runs on
     // the loop's thread.
-    Session(SessionServices& services, EventLoop& loop, tcp::socket device_socket, std::uint64_t number);
+    Session(SessionServices& services, EventLoop& loop, StreamSocket device_socket, std::uint64_t number);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -101,15 +102,16 @@ private:
     };
 
     struct Connection {
-        Connection(tcp::socket socket_in, std::size_t chunk, Session& session, Side side)
+        Connection(StreamSocket socket_in, std::size_t chunk, Session& session, Side side)
             : socket(std::move(socket_in)), reader(chunk), watcher(session, side) {}
-        tcp::socket socket;
+        StreamSocket socket;
         FrameReader reader;
         OutputBuffer output;
         SocketWatcher watcher;
         bool open = false;
         bool read_pending = false;       // a wait or a deferred pump is outstanding
         bool awaiting_readable = false;  // the next input event starts a pump
+        bool peer_closed = false;        // an event reported the peer's FIN or an error
     };
 
     // session.cpp: reading, writing, backpressure and closing.

@@ -345,14 +345,8 @@ void Session::connect_next_broker_address(boost::system::error_code previous_err
 // Opens the broker socket for `broker` and starts the connect. It is watched
 // after connect() so that a connection already made reports at once.
 boost::system::error_code Session::start_broker_connect(const tcp::endpoint& broker) {
-    boost::system::error_code error;
-    if (broker_.socket.is_open()) {
-        broker_.socket.close(error);
-    }
-    broker_.socket.open(broker.protocol(), error);
-    if (!error) {
-        broker_.socket.non_blocking(true, error);
-    }
+    broker_.peer_closed = false;
+    boost::system::error_code error = broker_.socket.open(broker.protocol());
     if (error) {
         return error;
     }
@@ -406,8 +400,7 @@ void Session::on_broker_connected(const boost::system::error_code& error) {
         return;
     }
 
-    boost::system::error_code ignored;
-    broker_.socket.set_option(tcp::no_delay(true), ignored);
+    [[maybe_unused]] const auto no_delay_error = broker_.socket.set_no_delay();
     broker_connected_ = true;
     if (phase_ == Phase::connecting_broker) {
         start_broker_side();

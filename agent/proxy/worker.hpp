@@ -22,8 +22,8 @@ public:
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
-    // Owns the descriptors of this worker's sockets. It is never run: the
-    // event loop waits for them (see event_loop.hpp).
+    // Owns this worker's listening sockets (Boost.Asio acceptors). It is
+    // never run: the event loop waits for them (see event_loop.hpp).
     boost::asio::io_context& context() { return context_; }
     EventLoop& loop() { return loop_; }
 
@@ -44,7 +44,7 @@ private:
                                boost::intrusive::constant_time_size<false>>;
 
     // In this order, so that the loop's queued tasks, which may hold the last
-    // reference to a session, are destroyed before the sockets' context.
+    // reference to a session, are destroyed before the acceptors' context.
     boost::asio::io_context context_{1};
     EventLoop loop_;
     std::thread thread_;

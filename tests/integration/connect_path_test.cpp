@@ -375,6 +375,34 @@ TEST_CASE("device leaving during its credential check") {
     check_connack_accepted(again, 5s);
 }
 
+// A CONNECT and the FIN right after it can come in one input event. The
+// daemon is stopped while the device sends both, so that they wait in the
+// socket together: the session must still see the end of the connection,
+// and never decide the CONNECT.
+// NOTE: the case is reached only if the daemon read the empty socket before
+// the stop. Otherwise the test passes without testing it.
+TEST_CASE("CONNECT and close in one event") {
+    TestGateway gateway;
+    gateway.add_device("leaver-1");
+    gateway.start();
+    const std::string leaver_token = gateway.token("leaver-1");
+
+    {
+        RawConnection leaver(gateway.port());
+        std::this_thread::sleep_for(200ms);  // accepted, and waiting for input
+        gateway.daemon().pause();
+        REQUIRE(leaver.send(connect_packet(4, "leaver-1", "leaver-1", leaver_token)));
+    }  // closed while the daemon is stopped
+    gateway.daemon().resume();
+
+    CHECK_FALSE(gateway.daemon().wait_for_event({{"device", "leaver-1"}}, 1s));
+
+    // The same token is accepted, because the first CONNECT used nothing.
+    RawConnection again(gateway.port());
+    REQUIRE(again.send(connect_packet(4, "leaver-1", "leaver-1", leaver_token)));
+    check_connack_accepted(again, 5s);
+}
+
 // SIGTERM while many CONNECTs wait for their credential checks: the daemon
 // exits cleanly, each CONNACK it sent has its connect event, each accepted
 // session has a disconnect event, and the log verifies. The SIGTERM follows

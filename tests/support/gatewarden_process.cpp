@@ -108,6 +108,10 @@ void GatewardenProcess::write_inventory(const nlohmann::json& inventory) {
 
 void GatewardenProcess::reload() { process_->send_signal(SIGHUP); }
 
+void GatewardenProcess::pause() { process_->send_signal(SIGSTOP); }
+
+void GatewardenProcess::resume() { process_->send_signal(SIGCONT); }
+
 int GatewardenProcess::stop() { return process_->stop(5s); }
 
 std::vector<Event> GatewardenProcess::events() const {

@@ -64,6 +64,11 @@ public:
     // Replaces the inventory file without a signal, for a later reload().
     void write_inventory(const nlohmann::json& inventory);
 
+    // SIGSTOP and SIGCONT: bytes sent meanwhile wait in the daemon's sockets
+    // and are read together when it resumes.
+    void pause();
+    void resume();
+
     // SIGTERM, then waits up to 5 s (SIGKILL after that). The exit status.
     int stop();
     bool running() { return process_ && process_->running(); }

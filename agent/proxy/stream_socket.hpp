@@ -1,0 +1,52 @@
+#pragma once
+// A connected TCP socket of a session: its descriptor, non-blocking, closed
+// when the object is destroyed. Plain system calls, so that the socket is
+// registered in no epoll set but its network thread's (EventLoop::watch):
+// a Boost.Asio socket is also added to its io_context's set when opened.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
+
+namespace gatewarden::proxy {
+
+class StreamSocket {
+public:
+    StreamSocket() = default;
+    // Takes ownership of `descriptor`, which must be non-blocking.
+    explicit StreamSocket(int descriptor) : descriptor_(descriptor) {}
+    ~StreamSocket() { close(); }
+    StreamSocket(StreamSocket&& other) noexcept : descriptor_(other.descriptor_) { other.descriptor_ = -1; }
+    StreamSocket& operator=(StreamSocket&& other) noexcept;
+    StreamSocket(const StreamSocket&) = delete;
+    StreamSocket& operator=(const StreamSocket&) = delete;
+
+    bool is_open() const { return descriptor_ >= 0; }
+    int native_handle() const { return descriptor_; }
+
+    // Closes the socket held, if any, and opens a new non-blocking one.
+    boost::system::error_code open(const boost::asio::ip::tcp& protocol);
+
+    // One non-blocking recv() into `into`, which must not be empty:
+    // would_block when nothing is there, eof when the peer closed its side.
+    std::size_t read_some(std::span<std::uint8_t> into, boost::system::error_code& error);
+    // One non-blocking send() without SIGPIPE: would_block when the socket
+    // takes nothing.
+    std::size_t write_some(std::span<const std::uint8_t> bytes, boost::system::error_code& error);
+
+    boost::system::error_code set_no_delay();
+    boost::asio::ip::tcp::endpoint remote_endpoint(boost::system::error_code& error) const;
+
+    // Shuts both directions down, so that the peer gets the FIN at once, and
+    // closes the descriptor.
+    void shutdown_and_close();
+    void close();
+
+private:
+    int descriptor_ = -1;
+};
+
+}  // namespace gatewarden::proxy
