@@ -108,7 +108,43 @@ void GatewardenProcess::write_inventory(const nlohmann::json& inventory) {
 
 void GatewardenProcess::reload() { process_->send_signal(SIGHUP); }
 
-void GatewardenProcess::pause() { process_->send_signal(SIGSTOP); }
+namespace {
+
+// True when every thread of `pid` is stopped, from /proc/PID/task/*/stat,
+// where the field after the command name is the state ('T' or 't').
+bool all_threads_stopped(pid_t pid) {
+    const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code error;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+        std::ifstream stat(task.path() / "stat");
+        std::string line;
+        std::getline(stat, line);
+        const auto name_end = line.rfind(')');
+        if (name_end == std::string::npos || name_end + 2 >= line.size()) {
+            return false;
+        }
+        const char state = line[name_end + 2];
+        if (state != 'T' && state != 't') {
+            return false;
+        }
+    }
+    return !error;
+}
+
+}  // namespace
+
+// The signal takes effect after kill() returns, so this waits (up to 2 s)
+// until every thread has stopped: bytes sent after pause() then surely wait.
+void GatewardenProcess::pause() {
+    process_->send_signal(SIGSTOP);
+    const auto give_up_at = std::chrono::steady_clock::now() + 2s;
+    while (!all_threads_stopped(process_->pid())) {
+        if (std::chrono::steady_clock::now() >= give_up_at) {
+            throw std::runtime_error("gatewarden did not stop within 2 s of SIGSTOP");
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+}
 
 void GatewardenProcess::resume() { process_->send_signal(SIGCONT); }
 

@@ -64,8 +64,9 @@ public:
     // Replaces the inventory file without a signal, for a later reload().
     void write_inventory(const nlohmann::json& inventory);
 
-    // SIGSTOP and SIGCONT: bytes sent meanwhile wait in the daemon's sockets
-    // and are read together when it resumes.
+    // SIGSTOP (waiting until every thread has stopped) and SIGCONT: bytes
+    // sent meanwhile wait in the daemon's sockets and are read together when
+    // it resumes.
     void pause();
     void resume();
 
