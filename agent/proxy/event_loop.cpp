@@ -60,15 +60,19 @@ void EventLoop::post(Task task) {
         posted_.push_back(std::move(task));
     }
     if (was_empty) {
-        const std::uint64_t one = 1;
-        [[maybe_unused]] const auto written = ::write(wake_fd_, &one, sizeof one);
+        wake();
     }
 }
 
 void EventLoop::stop() {
     stopping_.store(true, std::memory_order_release);
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto written = ::write(wake_fd_, &one, sizeof one);
+    wake();
+}
+
+// Makes the eventfd readable, which ends the loop's epoll_wait.
+void EventLoop::wake() {
+    const std::uint64_t increment = 1;
+    [[maybe_unused]] const auto written = ::write(wake_fd_, &increment, sizeof increment);
 }
 
 void EventLoop::defer(Task task) { deferred_.push_back(std::move(task)); }
@@ -122,9 +126,9 @@ void EventLoop::wait_and_dispatch() {
     holds_.clear();
 }
 
-// Runs the tasks deferred before this call; tasks they defer run at the next
-// call, after the loop has looked for events once more, so that one busy
-// session cannot hold the thread.
+// Runs the tasks deferred before this call. Tasks they defer wait for the
+// next call, after the loop has looked for events once more, so that one
+// busy session cannot hold the thread.
 void EventLoop::run_deferred() {
     if (deferred_.empty()) {
         return;

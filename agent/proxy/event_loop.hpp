@@ -70,6 +70,7 @@ public:
     TimerQueue& timers() { return timers_; }
 
 private:
+    void wake();
     void wait_and_dispatch();
     void run_deferred();
     void run_posted();

@@ -188,10 +188,7 @@ void Listener::close() {
         slot->worker.post([slot = slot.get()] {
             boost::system::error_code ignored_on_worker;
             slot->acceptor.close(ignored_on_worker);
-            if (slot->retry) {
-                slot->worker.loop().timers().cancel(*slot->retry);
-                slot->retry.reset();
-            }
+            slot->worker.loop().timers().cancel(slot->retry);
         });
     }
 }
@@ -220,7 +217,7 @@ void Listener::accept_ready(WorkerAcceptor& slot) {
         }
         boost::system::error_code error;
         StreamSocket socket = accept_connection(slot.acceptor, error);
-        if (error == asio::error::would_block || error == asio::error::try_again) {
+        if (would_block(error)) {
             return;
         }
         if (error == asio::error::connection_aborted || error == asio::error::operation_not_supported) {

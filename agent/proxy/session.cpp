@@ -31,10 +31,6 @@ constexpr std::size_t kMaxBrokerFrame = 16 * 1024 * 1024;
 constexpr std::uint32_t kReadableEvents = EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP;
 constexpr std::uint32_t kWritableEvents = EPOLLOUT | EPOLLERR | EPOLLHUP;
 
-bool would_block(const boost::system::error_code& error) {
-    return error == asio::error::would_block || error == asio::error::try_again;
-}
-
 // Sends what `output` has pending with one non-blocking write, when no write
 // is in flight. Returns true when the socket took every byte. Otherwise the
 // bytes it did not take stay pending, and `error` is would_block when the
@@ -65,7 +61,7 @@ Session::Session(SessionServices& services, EventLoop& loop, StreamSocket device
 }
 
 Session::~Session() {
-    cancel_timer();
+    loop_.timers().cancel(timer_);
     services_.live_sessions.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -482,7 +478,7 @@ void Session::finish_if_closed() {
         return;
     }
     phase_ = Phase::closed;
-    cancel_timer();
+    loop_.timers().cancel(timer_);
     GATEWARDEN_SESSION_LOG(debug, "closed");
     // Let go after the current batch, which may still report these sockets.
     if (keep_alive_) {
@@ -492,7 +488,7 @@ void Session::finish_if_closed() {
 
 void Session::abandon() {
     credential_check_abandoned_.store(true, std::memory_order_relaxed);
-    cancel_timer();
+    loop_.timers().cancel(timer_);
     keep_alive_.reset();
 }
 

@@ -182,7 +182,6 @@ private:
 
     // session_timer.cpp: connect timeout, credential deadline, keepalive duty.
     void arm_timer();
-    void cancel_timer();
     void on_timer();
     void start_keepalive(std::uint16_t keep_alive_seconds);
     void keep_broker_alive(SteadyClock::time_point now);
@@ -230,13 +229,13 @@ private:
     std::unique_ptr<mqtt::Connect> pending_connect_;  // between admission and forwarding
     std::uint16_t keep_alive_seconds_ = 0;             // from CONNECT, or the broker's Server Keep Alive
 
-    // Deadlines, all served by one entry in the loop's TimerQueue.
+    // Deadlines, all served by one entry in the loop's TimerQueue, whose
+    // key is the expiry armed.
     std::optional<TimerQueue::Handle> timer_;
     SteadyClock::time_point connect_deadline_{};
     SteadyClock::time_point credential_deadline_ = SteadyClock::time_point::max();
     SteadyClock::time_point close_deadline_ = SteadyClock::time_point::max();
     SteadyClock::time_point next_keepalive_check_ = SteadyClock::time_point::max();
-    SteadyClock::time_point timer_expiry_ = SteadyClock::time_point::max();
     SteadyClock::duration keepalive_half_{};
     SteadyClock::time_point last_broker_write_{};
     bool device_active_ = false;  // a device packet arrived since the last write to the broker

@@ -36,25 +36,17 @@ void Session::arm_timer() {
         break;
     }
 
-    if (next >= timer_expiry_) {
+    const SteadyClock::time_point armed = timer_ ? (*timer_)->first : SteadyClock::time_point::max();
+    if (next >= armed) {
         return;
     }
-    timer_expiry_ = next;
-    cancel_timer();
+    loop_.timers().cancel(timer_);
     // `this` is safe: the destructor cancels the entry.
     timer_ = loop_.timers().add(next, [this] {
         timer_.reset();
-        timer_expiry_ = SteadyClock::time_point::max();
         const auto self = shared_from_this();  // on_timer() may end the session
         on_timer();
     });
-}
-
-void Session::cancel_timer() {
-    if (timer_) {
-        loop_.timers().cancel(*timer_);
-        timer_.reset();
-    }
 }
 
 void Session::on_timer() {

@@ -1,17 +1,23 @@
 #pragma once
 // A connected TCP socket of a session: its descriptor, non-blocking, closed
-// when the object is destroyed. Plain system calls, so that the socket is
-// registered in no epoll set but its network thread's (EventLoop::watch):
-// a Boost.Asio socket is also added to its io_context's set when opened.
+// when the object is destroyed. It makes plain system calls, so the socket
+// is in one epoll set only, its network thread's (EventLoop::watch). A
+// Boost.Asio socket would also be added to its io_context's set.
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
 namespace gatewarden::proxy {
+
+// True for the errors of a non-blocking call that found nothing to do.
+inline bool would_block(const boost::system::error_code& error) {
+    return error == boost::asio::error::would_block || error == boost::asio::error::try_again;
+}
 
 class StreamSocket {
 public:

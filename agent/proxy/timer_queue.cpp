@@ -6,7 +6,12 @@ namespace gatewarden::proxy {
 
 TimerQueue::Handle TimerQueue::add(Clock::time_point due, Task task) { return entries_.emplace(due, std::move(task)); }
 
-void TimerQueue::cancel(Handle handle) { entries_.erase(handle); }
+void TimerQueue::cancel(std::optional<Handle>& handle) {
+    if (handle) {
+        entries_.erase(*handle);
+        handle.reset();
+    }
+}
 
 int TimerQueue::wait_ms(Clock::time_point now) const {
     if (entries_.empty()) {

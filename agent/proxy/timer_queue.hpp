@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 
 namespace gatewarden::proxy {
 
@@ -17,10 +18,11 @@ public:
     using Handle = std::multimap<Clock::time_point, Task>::iterator;
 
     Handle add(Clock::time_point due, Task task);
-    void cancel(Handle handle);
+    // Removes the entry `handle` names, if it names one, and empties it.
+    void cancel(std::optional<Handle>& handle);
 
-    // Milliseconds to wait for the earliest deadline from `now`, rounded up
-    // so that the loop never wakes before it; -1 when there is none.
+    // Returns the milliseconds from `now` to the earliest deadline, rounded
+    // up so that the loop never wakes before it, or -1 when there is none.
     int wait_ms(Clock::time_point now) const;
 
     // Runs the tasks due at `now`. A task's handle is invalid once the task

@@ -1,4 +1,5 @@
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -8,7 +9,7 @@
 using gatewarden::proxy::TimerQueue;
 using namespace std::chrono_literals;
 
-TEST_CASE("timer queue runs due tasks in deadline order") {
+TEST_CASE("timer queue runs in deadline order") {
     TimerQueue timers;
     const auto start = TimerQueue::Clock::now();
     std::vector<int> ran;
@@ -25,7 +26,7 @@ TEST_CASE("timer queue runs due tasks in deadline order") {
     CHECK(timers.empty());
 }
 
-TEST_CASE("timer queue wait rounds up to whole milliseconds") {
+TEST_CASE("timer queue wait rounds up") {
     TimerQueue timers;
     const auto start = TimerQueue::Clock::now();
     CHECK(timers.wait_ms(start) == -1);
@@ -36,20 +37,21 @@ TEST_CASE("timer queue wait rounds up to whole milliseconds") {
     CHECK(timers.wait_ms(start + 1h) == 0);
 }
 
-TEST_CASE("timer queue task cancels another due entry") {
+TEST_CASE("timer task cancels due entry") {
     TimerQueue timers;
     const auto start = TimerQueue::Clock::now();
     bool second_ran = false;
-    TimerQueue::Handle second;
+    std::optional<TimerQueue::Handle> second;
     timers.add(start + 1ms, [&] { timers.cancel(second); });
     second = timers.add(start + 2ms, [&] { second_ran = true; });
 
     timers.run_due(start + 1s);
     CHECK_FALSE(second_ran);
+    CHECK_FALSE(second.has_value());
     CHECK(timers.empty());
 }
 
-TEST_CASE("timer queue call ends when tasks add due entries") {
+TEST_CASE("timer queue run is bounded") {
     TimerQueue timers;
     const auto start = TimerQueue::Clock::now();
     int runs = 0;
