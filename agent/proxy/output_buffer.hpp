@@ -1,9 +1,9 @@
 #pragma once
 // The bytes waiting to be written to one side of a session. The session
 // first writes `pending` with one non-blocking write. What the socket does
-// not take moves to `writing` (start_write), written as the socket takes
-// more, and frames appended meanwhile wait in `pending` for the next write. Not thread
-// safe: owned by one session.
+// not take moves to `writing` (start_write) and is written as the socket
+// takes more. Frames appended meanwhile wait in `pending` for the next
+// write. Not thread safe: owned by one session.
 
 #include <cstddef>
 #include <cstdint>

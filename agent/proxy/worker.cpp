@@ -13,8 +13,8 @@ void Worker::start_thread() {
         try {
             loop_.run();
         } catch (const std::exception& error) {
-            // Session code reports failures as results; reaching this is a bug
-            // or the system refusing epoll_wait.
+            // Session code reports failures as results, so reaching this is a
+            // bug, or epoll_wait failed.
             spdlog::critical("proxy: network thread stopped by an exception: {}", error.what());
             std::terminate();
         }

@@ -57,7 +57,7 @@ void drain(int descriptor) {
 
 }  // namespace
 
-TEST_CASE("event loop runs tasks posted from another thread") {
+TEST_CASE("event loop runs cross-thread posts") {
     EventLoop loop;
     std::thread::id ran_on;
     std::thread runner([&] { loop.run(); });
@@ -70,16 +70,22 @@ TEST_CASE("event loop runs tasks posted from another thread") {
     CHECK(ran_on == runner_id);
 }
 
-TEST_CASE("event loop stop ends a loop with nothing to do") {
+TEST_CASE("event loop stops when idle") {
     EventLoop loop;
-    std::thread runner([&] { loop.run(); });
+    std::atomic<bool> returned{false};
+    std::thread runner([&] {
+        loop.run();
+        returned = true;
+    });
     std::this_thread::sleep_for(20ms);
+    CHECK_FALSE(returned);
+
     loop.stop();
     runner.join();
-    CHECK(true);  // reached: run() returned
+    CHECK(returned);
 }
 
-TEST_CASE("event loop reports input once per arrival") {
+TEST_CASE("event loop reports each arrival once") {
     EventLoop loop;
     SocketPair pair;
     auto counter = std::make_shared<InputCounter>();
@@ -103,7 +109,7 @@ TEST_CASE("event loop reports input once per arrival") {
     CHECK(seen == std::vector<int>{1, 2});
 }
 
-TEST_CASE("event loop runs deferred tasks before it waits again") {
+TEST_CASE("event loop runs deferred tasks") {
     EventLoop loop;
     SocketPair pair;
     auto counter = std::make_shared<InputCounter>();
@@ -128,7 +134,7 @@ TEST_CASE("event loop runs deferred tasks before it waits again") {
     CHECK(order == std::vector<std::string>{"input", "deferred", "deferred by deferred"});
 }
 
-TEST_CASE("event loop holds each watcher of a batch") {
+TEST_CASE("event loop holds batch watchers") {
     EventLoop loop;
     std::array<SocketPair, 2> pairs;
     std::array<std::shared_ptr<InputCounter>, 2> owners{std::make_shared<InputCounter>(),
@@ -156,7 +162,7 @@ TEST_CASE("event loop holds each watcher of a batch") {
     CHECK(watched[1].expired());
 }
 
-TEST_CASE("event loop destroys tasks left at stop unrun") {
+TEST_CASE("event loop drops unrun tasks") {
     auto captured = std::make_shared<int>(7);
     bool ran = false;
     {
@@ -168,7 +174,7 @@ TEST_CASE("event loop destroys tasks left at stop unrun") {
     CHECK(captured.use_count() == 1);
 }
 
-TEST_CASE("event loop watch of a bad descriptor reports the error") {
+TEST_CASE("event loop rejects bad descriptor") {
     EventLoop loop;
     auto counter = std::make_shared<InputCounter>();
     boost::system::error_code error;
