@@ -45,8 +45,10 @@ class TrafficTally {
 
     Entry* find(TrafficDirection direction, std::string_view topic);
 
-    std::array<Entry, kMaxEntries> entries_;
+    // The count first: it is read for every message, the entries after it
+    // only up to the one that matches.
     std::size_t used_ = 0;
+    std::array<Entry, kMaxEntries> entries_;
 };
 
 }  // namespace gatewarden::audit

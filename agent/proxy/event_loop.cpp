@@ -97,8 +97,9 @@ void EventLoop::run() {
 }
 
 // Waits for readiness, posted tasks or the earliest deadline, then hands each
-// event to its watcher. Every watcher of the batch is held first, because an
-// earlier event may end the session that a later one belongs to.
+// event to its watcher. When there are several, every watcher of the batch
+// is held first, because an earlier event may end the session that a later
+// one belongs to.
 GATEWARDEN_HOT
 void EventLoop::wait_and_dispatch() {
     std::array<epoll_event, kEventsPerWait> events;
@@ -111,7 +112,9 @@ void EventLoop::wait_and_dispatch() {
         throw_errno("network thread: epoll_wait");
     }
 
-    for (int i = 0; i < count; ++i) {
+    // A single event has no later one to protect, and skipping the hold
+    // spares a wake-up two cold cache lines.
+    for (int i = 0; count > 1 && i < count; ++i) {
         if (auto* watcher = static_cast<ReadinessWatcher*>(events[i].data.ptr)) {
             holds_.push_back(watcher->hold());
         }

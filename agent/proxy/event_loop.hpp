@@ -32,8 +32,10 @@ namespace gatewarden::proxy {
 class ReadinessWatcher {
 public:
     virtual void on_ready(std::uint32_t events) = 0;
-    // Keeps the watcher's owner alive while one batch of events is handled,
-    // because handling an earlier event of the batch may end that owner.
+    // Keeps the watcher's owner alive while a batch of several events is
+    // handled, because an earlier event of the batch may end that owner.
+    // A batch of one is not held, so on_ready() must not destroy its own
+    // owner: a session lets go of itself in a deferred task.
     virtual std::shared_ptr<const void> hold() = 0;
 
 protected:

@@ -54,9 +54,9 @@ bool write_pending_now(StreamSocket& socket, OutputBuffer& output, boost::system
 Session::Session(SessionServices& services, EventLoop& loop, StreamSocket device_socket, std::uint64_t number)
     : services_(services),
       loop_(loop),
-      number_(number),
       device_(std::move(device_socket), kReadChunk, *this, Side::device),
-      broker_(StreamSocket(), kReadChunk, *this, Side::broker) {
+      broker_(StreamSocket(), kReadChunk, *this, Side::broker),
+      number_(number) {
     services_.live_sessions.fetch_add(1, std::memory_order_relaxed);
 }
 
