@@ -170,6 +170,7 @@ private:
     void deny_device_publish(const mqtt::Publish& publish, const policy::Decision& decision);
     void handle_device_pubrel(std::span<const std::uint8_t> frame);
     void handle_device_subscribe(std::span<const std::uint8_t> frame);
+    void handle_device_unsubscribe(std::span<const std::uint8_t> frame);
     void handle_device_disconnect(std::span<const std::uint8_t> frame);
     void reject_device_packet(const Error& error);
 

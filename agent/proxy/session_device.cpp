@@ -39,15 +39,9 @@ void Session::handle_device_frame(const mqtt::FrameHeader& header, std::span<con
     case mqtt::PacketType::subscribe:
         handle_device_subscribe(frame);
         return;
-    case mqtt::PacketType::unsubscribe: {
-        const auto parsed = mqtt::parse_unsubscribe(frame, version_);
-        if (!parsed) {
-            reject_device_packet(parsed.error());
-            return;
-        }
-        send_to_broker(frame);
+    case mqtt::PacketType::unsubscribe:
+        handle_device_unsubscribe(frame);
         return;
-    }
     case mqtt::PacketType::pingreq: {
         const auto valid = mqtt::validate_ping(frame);
         if (!valid) {
@@ -201,6 +195,23 @@ void Session::handle_device_subscribe(std::span<const std::uint8_t> frame) {
         pending_subscribes_.add(subscribe.packet_id, std::move(codes));
         mqtt::encode(forwarded, version_, broker_.output.pending());
     }
+}
+
+// An UNSUBSCRIBE only narrows what the device receives, so it always passes.
+// Each of its filters is recorded as an event, which shows when a device
+// stopped receiving a topic.
+void Session::handle_device_unsubscribe(std::span<const std::uint8_t> frame) {
+    const auto parsed = mqtt::parse_unsubscribe(frame, version_);
+    if (!parsed) {
+        reject_device_packet(parsed.error());
+        return;
+    }
+    for (const std::string& filter : parsed.value().filters) {
+        auto event = make_event("unsubscribe");
+        event.filter = filter;
+        record(std::move(event));
+    }
+    send_to_broker(frame);
 }
 
 void Session::handle_device_disconnect(std::span<const std::uint8_t> frame) {

@@ -69,6 +69,31 @@ TEST_CASE("mixed SUBSCRIBE gets per-position codes") {
               {{"type", "subscribe"}, {"decision", "deny"}, {"filter", "sensors/sensor-2/#"}}, 2) == 2);
 }
 
+TEST_CASE("UNSUBSCRIBE recorded per filter") {
+    SubscribeGateway setup;
+    TestGateway& gateway = setup.gateway;
+
+    for (MqttVersion version : {MqttVersion::v3_1_1, MqttVersion::v5}) {
+        const std::string version_name = to_string(version);
+        CAPTURE(version_name);
+        auto device = gateway.connected_device("sensor-1", version);
+        REQUIRE(device->subscribe({"commands/sensor-1/#", "broadcast/public/#"}, 1) == std::vector<int>{1, 1});
+
+        device->unsubscribe({"broadcast/public/#", "broadcast/public/never-subscribed"});
+
+        // The broker got the UNSUBSCRIBE: the marker still arrives, the news no longer does.
+        CHECK(delivered_topics(gateway, *device, {"broadcast/public/news"}).empty());
+    }
+    for (const std::string filter : {"broadcast/public/#", "broadcast/public/never-subscribed"}) {
+        CAPTURE(filter);
+        CHECK(gateway.daemon().wait_for_event_count({{"type", "unsubscribe"}, {"filter", filter}}, 2) == 2);
+    }
+    const auto event = gateway.daemon().wait_for_event({{"type", "unsubscribe"}});
+    REQUIRE(event);
+    CHECK((*event)["device"] == "sensor-1");
+    CHECK_FALSE(event->contains("decision"));
+}
+
 TEST_CASE("subscription to everything is refused") {
     SubscribeGateway setup;
     TestGateway& gateway = setup.gateway;

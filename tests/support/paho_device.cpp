@@ -146,6 +146,13 @@ std::vector<int> PahoDevice::subscribe(const std::vector<std::string>& filters, 
     }
 }
 
+void PahoDevice::unsubscribe(const std::vector<std::string>& filters, std::chrono::milliseconds timeout) {
+    mqtt::token_ptr token = client_.unsubscribe(mqtt::string_collection::create(filters));
+    if (!token->wait_for(timeout)) {
+        throw std::runtime_error("no UNSUBACK within " + std::to_string(timeout.count()) + " ms");
+    }
+}
+
 std::optional<ReceivedMessage> PahoDevice::next_message(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     if (!changed_.wait_for(lock, timeout, [this] { return !received_.empty(); })) return std::nullopt;

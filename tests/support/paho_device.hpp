@@ -83,6 +83,10 @@ public:
     std::vector<int> subscribe(const std::vector<std::string>& filters, int qos,
                                std::chrono::milliseconds timeout = 5s);
 
+    // Sends one UNSUBSCRIBE with all `filters`. Throws when no UNSUBACK
+    // arrives within `timeout`.
+    void unsubscribe(const std::vector<std::string>& filters, std::chrono::milliseconds timeout = 5s);
+
     // The next message received, waiting up to `timeout`.
     std::optional<ReceivedMessage> next_message(std::chrono::milliseconds timeout);
 
