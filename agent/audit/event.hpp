@@ -2,10 +2,12 @@
 // An access event: one decision or state change that the log records. The
 // proxy fills in what it knows; the log writer adds `seq`, `gateway` and `prev`.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -19,8 +21,16 @@ struct CredentialRef {
     std::optional<std::int64_t> exp;  // seconds since the Unix epoch
 };
 
+// Every event type the daemon writes, as docs/events.md lists them. Seal
+// records are not events, so "seal" is not among them.
+inline constexpr std::array<std::string_view, 15> kEventTypes = {
+    "connect",          "disconnect",       "publish",            "subscribe",      "unsubscribe",
+    "delivery",         "publish_summary",  "delivery_summary",   "credential_expired",
+    "malformed_packet", "log_recovered",    "events_lost",        "inventory_reload",
+    "gateway_started",  "gateway_stopped"};
+
 struct Event {
-    std::string type;  // see docs/events.md for the list of types
+    std::string type;  // one of kEventTypes
     std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
     std::string device;
     std::string owner;  // the device's owner at that moment

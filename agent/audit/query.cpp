@@ -1,7 +1,9 @@
 #include "agent/audit/query.hpp"
 
+#include <algorithm>
 #include <iomanip>
 
+#include "agent/audit/event.hpp"
 #include "agent/audit/line_reader.hpp"
 #include "agent/audit/segments.hpp"
 #include "agent/mqtt/topic.hpp"
@@ -23,6 +25,22 @@ constexpr Column kColumns[] = {{"TIME", 27},  {"TYPE", 18},         {"DEVICE", 2
 std::string string_field(const nlohmann::json& event, const char* name) {
     const auto field = event.find(name);
     return field != event.end() && field->is_string() ? field->get<std::string>() : std::string();
+}
+
+bool known_event_type(const std::string& type) {
+    return std::find(kEventTypes.begin(), kEventTypes.end(), type) != kEventTypes.end();
+}
+
+std::string unknown_type_message(const std::string& type) {
+    if (type == "seal") {
+        return "invalid --type \"seal\": seal records are not events; `gatewarden logs verify` checks them";
+    }
+    std::string message = "invalid --type \"" + type + "\": use one of";
+    for (const std::string_view known : kEventTypes) {
+        message += " ";
+        message += known;
+    }
+    return message;
 }
 
 bool field_equals(const nlohmann::json& event, const char* name,
@@ -94,6 +112,9 @@ Status validate_filter(const QueryFilter& filter) {
             return Error{2, "invalid --topic \"" + *filter.topic + "\": " + valid.error().message +
                                 "; give an MQTT topic filter such as sensors/+/temperature"};
         }
+    }
+    if (filter.type && !known_event_type(*filter.type)) {
+        return Error{2, unknown_type_message(*filter.type)};
     }
     if (filter.decision && *filter.decision != "allow" && *filter.decision != "deny") {
         return Error{2, "invalid --decision \"" + *filter.decision + "\": use allow or deny"};

@@ -1,5 +1,8 @@
 // Text and JSON forms of a verification report (declared in verify.hpp).
 #include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "agent/audit/verify.hpp"
 
@@ -10,6 +13,11 @@ namespace {
 const Finding& first_finding(const VerifyReport& report) {
     return *std::min_element(report.findings.begin(), report.findings.end(),
                              [](const Finding& a, const Finding& b) { return a.seq < b.seq; });
+}
+
+// "1 segment", "2 segments".
+std::string counted(std::uint64_t count, std::string_view noun) {
+    return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
 }
 
 }  // namespace
@@ -28,9 +36,9 @@ void print_report_text(std::ostream& out, const VerifyReport& report) {
                "the writer removes them at its next start\n";
     }
 
-    out << report.lines << " lines in " << report.segments << " segments, " << report.seals
-        << " valid seals, last sealed seq " << report.last_sealed_seq << ", " << report.unsealed
-        << " unsealed events after the last seal: ";
+    out << counted(report.lines, "line") << " in " << counted(report.segments, "segment") << ", "
+        << counted(report.seals, "valid seal") << ", last sealed seq " << report.last_sealed_seq << ", "
+        << counted(report.unsealed, "unsealed event") << " after the last seal: ";
     if (report.whole()) {
         out << "chain and seals are whole\n";
     } else {

@@ -3,6 +3,8 @@
 // finds the log altered, 2 when an option's value is invalid or the folder
 // cannot be read.
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -53,7 +55,13 @@ std::string folder_not_found(const std::string& dir) {
 
 Result<crypto::PublicKey> read_public_key(const std::filesystem::path& file) {
     std::ifstream in(file);
-    if (!in) return Error{kInvalidValue, "cannot read the public key file " + file.string()};
+    if (!in) {
+        const std::string cause = std::strerror(errno);
+        return Error{kInvalidValue, "cannot read the public key file " + file.string() + ": " + cause +
+                                        "; pass the gateway's public key (the gateway.pub that `gatewarden "
+                                        "keygen` wrote, or `openssl pkey -pubout` of the signing key) with "
+                                        "--public-key"};
+    }
     std::stringstream pem;
     pem << in.rdbuf();
 

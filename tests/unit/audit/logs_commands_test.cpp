@@ -101,6 +101,19 @@ TEST_CASE("logs commands reject bad arguments") {
         CHECK(run.status == 2);
         CHECK(run.err.find("bad.pub") != std::string::npos);
     }
+    SUBCASE("missing public key file") {
+        const auto run =
+            run_logs({"verify", "--dir", log, "--public-key", (dir / "missing.pub").string()});
+        CHECK(run.status == 2);
+        CHECK(run.err.find("missing.pub: No such file or directory") != std::string::npos);
+        CHECK(run.err.find("--public-key") != std::string::npos);
+    }
+    SUBCASE("unknown event type") {
+        const auto run = run_logs({"query", "--dir", log, "--type", "connnect"});
+        CHECK(run.status == 2);
+        CHECK(run.err.find("\"connnect\"") != std::string::npos);
+        CHECK(run.out.empty());
+    }
     SUBCASE("bad time") {
         const auto run = run_logs({"query", "--dir", log, "--since", "yesterday"});
         CHECK(run.status == 2);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "agent/audit/event.hpp"
 #include "log_fixture.hpp"
 #include "platform/time.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -148,10 +149,32 @@ TEST_CASE("query rejects invalid filter values") {
         REQUIRE_FALSE(valid.ok());
         CHECK(valid.error().message.find("allow or deny") != std::string::npos);
     }
+    SUBCASE("event type") {
+        filter.type = "connnect";
+        auto valid = validate_filter(filter);
+        REQUIRE_FALSE(valid.ok());
+        CHECK(valid.error().message.find("\"connnect\"") != std::string::npos);
+        CHECK(valid.error().message.find(" connect disconnect ") != std::string::npos);
+    }
+    SUBCASE("seal is not an event type") {
+        filter.type = "seal";
+        auto valid = validate_filter(filter);
+        REQUIRE_FALSE(valid.ok());
+        CHECK(valid.error().message.find("logs verify") != std::string::npos);
+    }
     SUBCASE("empty time range") {
         filter.since = at("2027-06-02T00:00:00Z");
         filter.until = at("2027-06-01T00:00:00Z");
         CHECK_FALSE(validate_filter(filter).ok());
+    }
+}
+
+TEST_CASE("query accepts every documented event type") {
+    for (const std::string_view type : kEventTypes) {
+        CAPTURE(type);
+        QueryFilter filter;
+        filter.type = std::string(type);
+        CHECK(validate_filter(filter).ok());
     }
 }
 

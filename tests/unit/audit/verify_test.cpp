@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <utility>
 
 #include "agent/audit/seal.hpp"
@@ -212,6 +213,17 @@ TEST_CASE("verify report renders as json") {
     CHECK(json["findings"][0]["kind"] == "edited");
     CHECK(json["findings"][0]["segment"] == "events-000001.jsonl");
     CHECK(json["findings"][0]["line"] == 2);
+}
+
+TEST_CASE("verify report renders as text") {
+    testing::TempDir dir;
+    write_sample_log(dir.path());
+
+    std::ostringstream out;
+    print_report_text(out, verify(dir.path()));
+    CHECK(out.str() ==
+          "10 lines in 1 segment, 3 valid seals, last sealed seq 9, 0 unsealed events after the last "
+          "seal: chain and seals are whole\n");
 }
 
 }  // namespace
