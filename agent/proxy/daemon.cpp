@@ -8,6 +8,7 @@
 #include "agent/identity/replay_cache.hpp"
 #include "agent/proxy/credential_checks.hpp"
 #include "agent/proxy/daemon_control.hpp"
+#include "agent/proxy/listener.hpp"
 #include "agent/proxy/signing_key.hpp"
 #include "agent/proxy/thread_count.hpp"
 #include "platform/cpu_count.hpp"
@@ -60,23 +61,27 @@ audit::Event lifecycle_event(std::string type, const config::Config& config, std
 int run_daemon(const config::Config& config) {
     crypto::init_crypto();
 
-    // Everything that can fail on bad files happens before the first socket.
+    // Everything that can fail on bad files happens before the first socket,
+    // and a listen address in use or a broker name that does not resolve is
+    // found before the event log is opened.
     auto signing_key = load_signing_key(config.audit.signing_key);
     auto initial_state = load_gateway_state(config.inventory, 1);
     create_state_dir(config.state_dir);
     identity::ReplayCache replay_cache(config.state_dir, Clock::now());
     const identity::Authenticator authenticator(authenticator_settings(config), replay_cache);
+    boost::asio::io_context main_context{1};
+    check_listen_addresses(main_context, config.listen);
+    auto broker_endpoints = resolve_endpoint(main_context, config.broker, "broker");
     audit::LogWriter log(log_options(config, std::move(signing_key)));
 
     StateHolder state(initial_state);
-    boost::asio::io_context main_context{1};
     audit::TrafficSummary summary(log);
     auto summary_flusher = std::make_unique<audit::SummaryFlusher>(summary, config.audit.summary_interval);
     const bool count_allowed = config.audit.publish_events == config::PublishEvents::summary;
     CredentialChecks credential_checks(usable_cpu_count());
     SessionServices services{config, state, authenticator, credential_checks, log,
                              count_allowed ? &summary : nullptr, {}};
-    services.broker_endpoints = resolve_endpoint(main_context, config.broker, "broker");
+    services.broker_endpoints = std::move(broker_endpoints);
 
     const unsigned network_threads =
         network_thread_count(config.threads, services.broker_endpoints, usable_cpu_count());

@@ -162,6 +162,12 @@ StreamSocket accept_connection(tcp::acceptor& acceptor, boost::system::error_cod
 Listener::WorkerAcceptor::WorkerAcceptor(Listener& owner, Worker& worker_in, tcp::acceptor acceptor_in)
     : listener(owner), worker(worker_in), acceptor(std::move(acceptor_in)) {}
 
+void check_listen_addresses(asio::io_context& context, const std::vector<config::Endpoint>& listen) {
+    for (const auto& endpoint : listen) {
+        check_address_free(context, resolve_endpoint(context, endpoint, "listen").front(), endpoint);
+    }
+}
+
 Listener::Listener(asio::io_context& context, const config::Endpoint& endpoint, SessionServices& services,
                    std::vector<std::unique_ptr<Worker>>& workers)
     : services_(services) {

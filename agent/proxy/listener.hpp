@@ -81,6 +81,13 @@ private:
     std::vector<std::unique_ptr<WorkerAcceptor>> acceptors_;
 };
 
+// Throws std::runtime_error, as a Listener would, when an address of
+// `listen` cannot be resolved or another socket is bound to it. The daemon checks
+// this before it opens the event log, so that a start that cannot listen
+// leaves no log folder behind. It does not reserve the addresses: the
+// Listener checks again when it binds.
+void check_listen_addresses(boost::asio::io_context& context, const std::vector<config::Endpoint>& listen);
+
 // Resolves HOST:PORT to TCP endpoints; throws std::runtime_error naming `key`.
 std::vector<boost::asio::ip::tcp::endpoint> resolve_endpoint(boost::asio::io_context& context,
                                                              const config::Endpoint& endpoint,

@@ -173,7 +173,6 @@ TEST_CASE("second daemon on same port rejected") {
     // Its own state and log folders, so that only the port is shared.
     const std::filesystem::path dir = gateway.daemon().dir().path();
     std::filesystem::create_directories(dir / "second-state");
-    std::filesystem::create_directories(dir / "second-events");
     const auto config = patched_config(
         gateway, "second.json",
         {{"state_dir", (dir / "second-state").string()}, {"audit", {{"dir", (dir / "second-events").string()}}}});
@@ -184,6 +183,8 @@ TEST_CASE("second daemon on same port rejected") {
     CHECK(result.errors.find("listen: cannot listen on 127.0.0.1:" + std::to_string(gateway.port())) !=
           std::string::npos);
     CHECK(result.errors.find("choose a free port or stop the process that holds it") != std::string::npos);
+    // The port was found taken before the event log was opened.
+    CHECK_FALSE(std::filesystem::exists(dir / "second-events"));
 
     // The running daemon still has both of its sockets and admits devices.
     CHECK(listening_sockets_on(gateway.port()) == 2);
