@@ -36,6 +36,7 @@
 #include "agent/proxy/event_loop.hpp"
 #include "agent/proxy/frame_reader.hpp"
 #include "agent/proxy/inflight.hpp"
+#include "agent/proxy/last_decision.hpp"
 #include "agent/proxy/output_buffer.hpp"
 #include "agent/proxy/services.hpp"
 #include "agent/proxy/stream_socket.hpp"
@@ -152,6 +153,9 @@ private:
     void reject_connect(std::uint8_t v311_code, std::uint8_t v5_code, audit::Event event);
     void reject_malformed_connect(const Error& error);
     bool bind_rules(const GatewayState& state);
+    void set_rules(std::shared_ptr<const policy::DeviceRules> rules);
+    policy::Decision decide_publish(std::string_view topic);
+    policy::Decision decide_delivery(std::string_view topic);
     bool will_allowed(const mqtt::Connect& connect);
     void connect_broker_at_accept();
     void continue_to_broker();
@@ -210,7 +214,9 @@ private:
     mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v311;
     bool broker_connecting_ = false;  // a connect to the broker is in progress
     bool device_active_ = false;      // a device packet arrived since the last write to the broker
-    std::shared_ptr<const policy::DeviceRules> rules_;
+    std::shared_ptr<const policy::DeviceRules> rules_;  // replaced only by set_rules()
+    LastDecision last_publish_;   // from the device
+    LastDecision last_delivery_;  // from the broker
     Connection device_;
     Connection broker_;
     SteadyClock::time_point last_broker_write_{};

@@ -56,7 +56,7 @@ void Session::handle_broker_publish(std::span<const std::uint8_t> frame) {
         return;
     }
 
-    const auto decision = rules_->deliver(publish.topic);
+    const auto decision = decide_delivery(publish.topic);
     if (decision.allowed) {
         send_to_device(frame);
         record_publish_decision(publish, decision, Side::broker);

@@ -248,7 +248,7 @@ bool Session::bind_rules(const GatewayState& state) {
         const policy::Variables variables{device_id_, client_id_, owner_id_, device->environment,
                                           services_.config.gateway.id};
         try {
-            rules_ = state.policies->bind(device->policy, variables);
+            set_rules(state.policies->bind(device->policy, variables));
             policy_name_ = device->policy;
             return true;
         } catch (const std::exception& error) {

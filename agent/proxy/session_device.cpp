@@ -100,7 +100,7 @@ void Session::handle_device_publish(std::span<const std::uint8_t> frame) {
         publish.topic = resolved.value();
     }
 
-    const auto decision = rules_->publish(publish.topic);
+    const auto decision = decide_publish(publish.topic);
     if (!decision.allowed) {
         deny_device_publish(publish, decision);
         return;

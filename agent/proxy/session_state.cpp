@@ -41,7 +41,7 @@ void Session::apply_state(const GatewayState& state, const GatewayState& previou
     const policy::Variables variables{device_id_, client_id_, owner_id_, device->environment,
                                       services_.config.gateway.id};
     try {
-        rules_ = state.policies->bind(device->policy, variables);
+        set_rules(state.policies->bind(device->policy, variables));
         policy_name_ = device->policy;
     } catch (const std::exception& error) {
         spdlog::error("{} rebinding policy \"{}\" failed, ending the session: {}", log_prefix(),

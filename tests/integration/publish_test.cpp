@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include "tests/support/printing.hpp"
 #include "tests/support/test_gateway.hpp"
 
@@ -127,6 +129,41 @@ TEST_CASE("denied publish never reaches broker") {
     // Three topics, three QoS levels, two versions.
     CHECK(gateway.daemon().wait_for_event_count({{"type", "publish"}, {"decision", "deny"}, {"device", "sensor-1"}}, 18) ==
           18);
+}
+
+// The session remembers its last decision per direction: a reload must
+// reach the next PUBLISH even when it repeats the topic decided before.
+TEST_CASE("reload decides a repeated topic") {
+    PublishGateway setup;
+    TestGateway& gateway = setup.gateway;
+    auto observer = gateway.broker_observer("sensors/#");
+    auto sensor = gateway.connected_device("sensor-1", MqttVersion::v5);
+    REQUIRE(sensor->publish("sensors/sensor-1/temp", "before", 1).reason_code == 0);
+    const auto before = observer->next_message(3s);
+    REQUIRE(before);
+    CHECK(before->payload == "before");
+
+    nlohmann::json inventory = gateway.inventory;
+    inventory["policies"]["sensor"]["publish"]["deny"].push_back("sensors/${device}/temp");
+    gateway.daemon().reload(inventory);
+    REQUIRE(gateway.daemon().wait_for_event({{"type", "inventory_reload"}, {"decision", "allow"}}));
+
+    // The session applies the reload on its own thread, soon after the event.
+    int denied_attempt = -1;
+    for (int attempt = 0; attempt < 30 && denied_attempt < 0; ++attempt) {
+        const PublishResult result = sensor->publish("sensors/sensor-1/temp", "after-" + std::to_string(attempt), 1);
+        if (result.reason_code == 0x87) {
+            denied_attempt = attempt;
+        } else {
+            std::this_thread::sleep_for(100ms);
+        }
+    }
+    REQUIRE(denied_attempt >= 0);
+
+    const auto reached = topics_of(messages_before_marker(*sensor, *observer));
+    CHECK(reached.size() == static_cast<std::size_t>(denied_attempt));
+    CHECK(gateway.daemon().wait_for_event(
+        {{"type", "publish"}, {"decision", "deny"}, {"topic", "sensors/sensor-1/temp"}}));
 }
 
 TEST_CASE("denied publish event names topic and rule") {
