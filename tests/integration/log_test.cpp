@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "tests/support/printing.hpp"
+#include "tests/support/raw_mqtt.hpp"
 #include "tests/support/test_gateway.hpp"
 
 using namespace gatewarden::testing;
@@ -295,4 +296,88 @@ TEST_CASE("allowed publishes summarised per interval") {
     CAPTURE(summary->dump());
     CHECK(summary->contains("details"));
     CHECK(events_matching(gateway.daemon().events(), {{"type", "publish"}, {"decision", "allow"}}).empty());
+}
+
+namespace {
+
+// The sums of details.count and details.bytes over the summaries of `type`
+// for `device` and `topic`, as "COUNT messages, BYTES bytes".
+std::string summarised(const GatewardenProcess& daemon, const std::string& type, const std::string& device,
+                       const std::string& topic) {
+    std::int64_t count = 0;
+    std::int64_t bytes = 0;
+    for (const Event& event : events_matching(daemon.events(), {{"type", type}, {"device", device}, {"topic", topic}})) {
+        count += event["details"]["count"].get<std::int64_t>();
+        bytes += event["details"]["bytes"].get<std::int64_t>();
+    }
+    return std::to_string(count) + " messages, " + std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
+// Thousands of PUBLISH packets sent at once take several full reads per
+// turn, and every message is counted once, under its own topic. The daemon
+// is paused while the device sends, so that its socket fills and the device
+// side too is read in full buffers.
+TEST_CASE("summaries count every message of a burst") {
+    TestGateway gateway;
+    gateway.config_patch = {{"audit", {{"publish_events", "summary"}, {"summary_interval", "200ms"}}}};
+    gateway.add_device("sensor-1");
+    gateway.add_device("dashboard-1", {{"policy", "reader"}});
+    gateway.start();
+    auto reader = gateway.connected_device("dashboard-1", MqttVersion::v5);
+    REQUIRE(reader->subscribe({"sensors/#"}, 0) == std::vector<int>{0});
+
+    RawConnection sensor(gateway.port());
+    REQUIRE(sensor.send(connect_packet(4, "sensor-1", "sensor-1", gateway.token("sensor-1"))));
+    const auto connack = sensor.read_packet(3s);
+    REQUIRE(connack);
+    REQUIRE(reason_code(*connack) == 0);
+
+    // Packets of 128 bytes, so a read of 64 KiB ends on a packet boundary and
+    // the next read lands where the first one's topics were. The first 300
+    // go to a second topic: a count that read a topic after that next read
+    // would move them to the first.
+    constexpr int kMessages = 3000;
+    const std::string payload(102, 'x');
+    Bytes burst;
+    for (int i = 0; i < kMessages; ++i) {
+        const std::string topic = i < 300 ? "sensors/sensor-1/other" : "sensors/sensor-1/burst";
+        const Bytes packet = publish_packet(4, topic, payload, 0, 0);
+        REQUIRE(packet.size() == 128);
+        burst.insert(burst.end(), packet.begin(), packet.end());
+    }
+    const Bytes marker = publish_packet(4, "sensors/sensor-1/marker", "end", 1, 1);
+    burst.insert(burst.end(), marker.begin(), marker.end());
+    gateway.daemon().pause();
+    bool sent = false;
+    std::thread sender([&] { sent = sensor.send(burst); });
+    std::this_thread::sleep_for(300ms);
+    gateway.daemon().resume();
+    sender.join();
+    REQUIRE(sent);
+
+    const auto puback = sensor.read_packet(10s);
+    REQUIRE(puback);
+    CHECK(packet_type(*puback) == 4);
+    bool marker_delivered = false;
+    for (int i = 0; i < kMessages + 1 && !marker_delivered; ++i) {
+        const auto message = reader->next_message(5s);
+        REQUIRE(message);
+        marker_delivered = message->topic == "sensors/sensor-1/marker";
+    }
+    REQUIRE(marker_delivered);
+
+    // Summaries are written each interval: wait until the last one is in.
+    const GatewardenProcess& daemon = gateway.daemon();
+    const std::string burst_total = "2700 messages, 275400 bytes";
+    const std::string other_total = "300 messages, 30600 bytes";
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        if (summarised(daemon, "delivery_summary", "dashboard-1", "sensors/sensor-1/burst") == burst_total) break;
+        std::this_thread::sleep_for(100ms);
+    }
+    CHECK(summarised(daemon, "publish_summary", "sensor-1", "sensors/sensor-1/burst") == burst_total);
+    CHECK(summarised(daemon, "publish_summary", "sensor-1", "sensors/sensor-1/other") == other_total);
+    CHECK(summarised(daemon, "delivery_summary", "dashboard-1", "sensors/sensor-1/burst") == burst_total);
+    CHECK(summarised(daemon, "delivery_summary", "dashboard-1", "sensors/sensor-1/other") == other_total);
 }
