@@ -18,6 +18,7 @@
 #include "agent/audit/line_encoder.hpp"
 #include "platform/crypto.hpp"
 #include "platform/durable_file.hpp"
+#include "platform/folder_lock.hpp"
 #include "platform/result.hpp"
 
 namespace gatewarden::audit {
@@ -31,10 +32,12 @@ struct ChainAppenderOptions {
 
 class ChainAppender {
   public:
-    // Opens the log at start-up: creates the folder, writes `gateway.pub`,
-    // resumes the chain from the newest segment and, when a torn last line
-    // was cut off, appends a `log_recovered` event first. Throws
-    // std::runtime_error naming the path and the fix when any of that fails.
+    // Opens the log at start-up: creates the folder and locks it (see
+    // FolderLock), writes `gateway.pub`, resumes the chain from the newest
+    // segment and, when a torn last line was cut off, appends a
+    // `log_recovered` event first. Throws std::runtime_error naming the path
+    // and the fix when any of that fails, also when another process has
+    // locked the folder.
     explicit ChainAppender(ChainAppenderOptions options);
 
     // Encodes the events as lines into the write buffer. The buffer reaches
@@ -57,6 +60,7 @@ class ChainAppender {
 
   private:
     void open_segment(std::uint64_t number);
+    void lock_folder();
     void write_public_key();
     // Moves the line being encoded at `line_start` into a new segment when it
     // does not fit the current one; `line_start` then becomes 0.
@@ -66,6 +70,9 @@ class ChainAppender {
     Status check(Status status);
 
     ChainAppenderOptions options_;
+    // Two writers in one folder would each continue the chain from the same
+    // head, so that the log could never verify again.
+    FolderLock folder_lock_;
     LineEncoder encoder_;
     DurableFile segment_;
     std::uint64_t segment_number_ = 1;

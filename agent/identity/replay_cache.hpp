@@ -22,6 +22,7 @@
 #include <unordered_map>
 
 #include "platform/crypto.hpp"
+#include "platform/folder_lock.hpp"
 #include "platform/result.hpp"
 #include "platform/time.hpp"
 
@@ -31,9 +32,11 @@ enum class ReplayCheck { first_use, replayed };
 
 class ReplayCache {
 public:
-    // Opens (creating it with mode 0600 if needed) `state_dir / "replay-cache"`
-    // and loads its unexpired entries. `state_dir` must exist. Throws
-    // std::runtime_error naming the file when it cannot be opened or read.
+    // Opens (creating it with mode 0600 if needed) `state_dir /
+    // "replay-cache"`, locks `state_dir` (see FolderLock) and loads the
+    // file's unexpired entries. `state_dir` must exist. Throws
+    // std::runtime_error naming the file when it cannot be opened or read,
+    // or the folder when another process has locked it.
     ReplayCache(const std::filesystem::path& state_dir, Clock::time_point now);
     ~ReplayCache();
     ReplayCache(const ReplayCache&) = delete;
@@ -63,6 +66,9 @@ private:
     Status append(const crypto::Hash256& key, std::int64_t expires_ms);
     Status compact(std::int64_t now_ms);
 
+    // Two daemons sharing the file would not see each other's entries, and
+    // each would drop the other's when it rewrites the file.
+    FolderLock state_lock_;
     std::filesystem::path file_;
     mutable std::mutex mutex_;
     Entries entries_;

@@ -164,6 +164,43 @@ TEST_CASE("broker reached at its second address") {
     credential_checks.stop();
 }
 
+// A second daemon on another port but with the first one's folders would
+// continue the first one's hash chain from the same head, and the log would
+// never verify again.
+TEST_CASE("second daemon on same folders rejected") {
+    TestGateway gateway;
+    gateway.add_device("sensor-1");
+    gateway.start();
+    const std::filesystem::path dir = gateway.daemon().dir().path();
+    const std::string other_listen = "127.0.0.1:" + std::to_string(find_free_port());
+
+    SUBCASE("same state and log folders") {
+        const auto config = patched_config(gateway, "second.json", {{"listen", {other_listen}}});
+        const auto result = run_command({GATEWARDEN_BINARY, "run", "--config", config.string()}, 10s);
+        INFO("stderr: " << result.errors);
+        CHECK(result.exit_status != 0);
+        CHECK(result.errors.find("state_dir: ") != std::string::npos);
+        CHECK(result.errors.find("is in use by another process") != std::string::npos);
+    }
+    SUBCASE("own state folder, same log folder") {
+        std::filesystem::create_directories(dir / "second-state");
+        const auto config = patched_config(
+            gateway, "second.json", {{"listen", {other_listen}}, {"state_dir", (dir / "second-state").string()}});
+        const auto result = run_command({GATEWARDEN_BINARY, "run", "--config", config.string()}, 10s);
+        INFO("stderr: " << result.errors);
+        CHECK(result.exit_status != 0);
+        CHECK(result.errors.find("audit.dir: ") != std::string::npos);
+        CHECK(result.errors.find("is in use by another process") != std::string::npos);
+    }
+
+    // The first daemon still admits devices, and its log still verifies.
+    CHECK(gateway.login_repeatedly(gateway.uri(), "sensor-1", 1) == 1);
+    CHECK(gateway.daemon().stop() == 0);
+    const CommandResult verify = gateway.daemon().run_cli({"logs", "verify", "--dir", gateway.daemon().log_dir().string()});
+    INFO("verify: " << verify.output << verify.errors);
+    CHECK(verify.exit_status == 0);
+}
+
 TEST_CASE("second daemon on same port rejected") {
     TestGateway gateway;
     gateway.add_device("sensor-1");

@@ -273,6 +273,14 @@ TEST_CASE("writer start fails on unusable folder") {
                          doctest::Contains("audit.dir"), std::runtime_error);
 }
 
+TEST_CASE("writer start fails on a folder in use") {
+    testing::TempDir dir;
+    LogWriter first(test::writer_options(dir.path()));
+    const std::string expected = "audit.dir: " + dir.path().string() + " is in use by another process";
+    CHECK_THROWS_WITH_AS(LogWriter(test::writer_options(dir.path())), doctest::Contains(expected.c_str()),
+                         std::runtime_error);
+}
+
 TEST_CASE("writer start fails on garbled last line") {
     testing::TempDir dir;
     testing::write_file(test::segment_path(dir.path(), 1), "not json\n");

@@ -63,6 +63,15 @@ TEST_CASE("replay cache rejects second use") {
     CHECK(cache.size() == 3);
 }
 
+TEST_CASE("replay cache refuses a state folder in use") {
+    crypto::init_crypto();
+    testing::TempDir state;
+    ReplayCache first(state.path(), test_now());
+    const std::string expected = "state_dir: " + state.path().string() + " is in use by another process";
+    CHECK_THROWS_WITH_AS(ReplayCache(state.path(), test_now()), doctest::Contains(expected.c_str()),
+                         std::runtime_error);
+}
+
 TEST_CASE("replay cache separates device and jti") {
     crypto::init_crypto();
     testing::TempDir state;
@@ -145,24 +154,26 @@ TEST_CASE("replay cache compacts grown file") {
 TEST_CASE("replay cache reports write failure") {
     crypto::init_crypto();
     testing::TempDir state;
-    ReplayCache cache(state.path(), test_now());
-    const auto expires = test_now() + seconds(600);
-    CHECK(record(cache, "cam-1", "first", expires, test_now()) == ReplayCheck::first_use);
-    const auto size_before = std::filesystem::file_size(cache.file());
-
     {
-        // Room for 10 more bytes: the append leaves half a line behind.
-        FileSizeLimit limit(size_before + 10);
-        auto failed = cache.record("cam-1", "second", expires, test_now());
-        REQUIRE_FALSE(failed.ok());
-        CHECK(failed.error().message.find(cache.file().string()) != std::string::npos);
-        CHECK(failed.error().message.find("File too large") != std::string::npos);
-    }
-    CHECK(cache.size() == 1);
+        ReplayCache cache(state.path(), test_now());
+        const auto expires = test_now() + seconds(600);
+        CHECK(record(cache, "cam-1", "first", expires, test_now()) == ReplayCheck::first_use);
+        const auto size_before = std::filesystem::file_size(cache.file());
 
-    // Writable again: the file is rewritten whole and the jti recorded.
-    CHECK(record(cache, "cam-1", "second", expires, test_now()) == ReplayCheck::first_use);
-    CHECK(count_lines(cache.file()) == 2);
+        {
+            // Room for 10 more bytes: the append leaves half a line behind.
+            FileSizeLimit limit(size_before + 10);
+            auto failed = cache.record("cam-1", "second", expires, test_now());
+            REQUIRE_FALSE(failed.ok());
+            CHECK(failed.error().message.find(cache.file().string()) != std::string::npos);
+            CHECK(failed.error().message.find("File too large") != std::string::npos);
+        }
+        CHECK(cache.size() == 1);
+
+        // Writable again: the file is rewritten whole and the jti recorded.
+        CHECK(record(cache, "cam-1", "second", expires, test_now()) == ReplayCheck::first_use);
+        CHECK(count_lines(cache.file()) == 2);
+    }
     ReplayCache reloaded(state.path(), test_now());
     CHECK(reloaded.size() == 2);
 }

@@ -1,0 +1,80 @@
+#include "platform/folder_lock.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <utility>
+
+namespace gatewarden {
+
+namespace {
+
+// The process id that the lock's owner wrote, or "" when the file has none yet.
+std::string holder_of(int fd) {
+    char text[32] = {};
+    const ssize_t bytes = ::pread(fd, text, sizeof text - 1, 0);
+    if (bytes <= 0) {
+        return "";
+    }
+    std::string id(text, static_cast<std::size_t>(bytes));
+    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) {
+        id.pop_back();
+    }
+    return id;
+}
+
+}  // namespace
+
+Result<FolderLock> FolderLock::acquire(const std::filesystem::path& folder) {
+    const std::filesystem::path file = folder / kFileName;
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        return Error{errno, "cannot open the lock file " + file.string() + ": " + std::strerror(errno)};
+    }
+
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int saved = errno;
+        std::string message;
+        if (saved == EWOULDBLOCK) {
+            const std::string holder = holder_of(fd);
+            message = folder.string() + " is in use by another process" +
+                      (holder.empty() ? std::string() : " (process id " + holder + ")");
+        } else {
+            message = "cannot lock " + file.string() + ": " + std::strerror(saved);
+        }
+        ::close(fd);
+        return Error{saved, message};
+    }
+
+    // The id helps an operator who finds the folder locked. Failing to write
+    // it does not weaken the lock, so it is not an error.
+    const std::string id = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd, 0) == 0) {
+        [[maybe_unused]] const ssize_t written = ::pwrite(fd, id.data(), id.size(), 0);
+    }
+    return FolderLock(fd);
+}
+
+FolderLock::~FolderLock() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+}
+
+FolderLock::FolderLock(FolderLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+FolderLock& FolderLock::operator=(FolderLock&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+        fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+}
+
+}  // namespace gatewarden

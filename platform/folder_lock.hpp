@@ -1,0 +1,41 @@
+#pragma once
+// An exclusive lock that one process holds on a folder while it writes
+// there, so that a second daemon given the same folder stops at its start
+// instead of writing into the first one's files.
+//
+// The lock is flock() on a file named `.lock` in the folder, which contains
+// the owner's process id. The kernel releases a flock() when its process
+// exits, also after a crash, so a lock file left behind blocks no restart.
+
+#include <filesystem>
+
+#include "platform/result.hpp"
+
+namespace gatewarden {
+
+class FolderLock {
+  public:
+    static constexpr const char* kFileName = ".lock";
+
+    // Locks `folder`, which must exist. On failure the error's code is
+    // EWOULDBLOCK when another process has the lock, and its message names
+    // that process's id when the file contains one. Otherwise the code and
+    // message are those of the failed open() or flock().
+    static Result<FolderLock> acquire(const std::filesystem::path& folder);
+
+    FolderLock() = default;
+    ~FolderLock();
+    FolderLock(FolderLock&& other) noexcept;
+    FolderLock& operator=(FolderLock&& other) noexcept;
+    FolderLock(const FolderLock&) = delete;
+    FolderLock& operator=(const FolderLock&) = delete;
+
+    bool held() const noexcept { return fd_ >= 0; }
+
+  private:
+    explicit FolderLock(int fd) : fd_(fd) {}
+
+    int fd_ = -1;
+};
+
+}  // namespace gatewarden
