@@ -17,10 +17,12 @@ struct Column {
     std::size_t width;  // characters before the separating space; 0 for the last column
 };
 
-// TYPE fits the longest event type, credential_expired.
+// TYPE fits the longest event type, credential_expired. RULE fits a policy
+// name of 18 characters with a rule such as "subscribe.allow[12]", because
+// the index identifies the rule that decided.
 constexpr Column kColumns[] = {{"TIME", 27},  {"TYPE", 18},         {"DEVICE", 20},
                                {"OWNER", 16}, {"TOPIC/FILTER", 32}, {"DECISION", 8},
-                               {"RULE", 28},  {"REASON", 0}};
+                               {"RULE", 38},  {"REASON", 0}};
 
 std::string string_field(const nlohmann::json& event, const char* name) {
     const auto field = event.find(name);

@@ -89,8 +89,8 @@ int run_daemon(const config::Config& config) {
     const std::size_t device_count = initial_state->inventory.devices.size();
     log.record(lifecycle_event("gateway_started", config, device_count));
     control.start_listeners();
-    spdlog::info("proxy: listening on {} ({} network threads, broker {}, {} devices)", control.listen_addresses(),
-                 network_threads, config.broker.to_string(), device_count);
+    spdlog::info("proxy: listening on {} ({} network thread{}, broker {}, {} devices)", control.listen_addresses(),
+                 network_threads, network_threads == 1 ? "" : "s", config.broker.to_string(), device_count);
 
     main_context.run();
 

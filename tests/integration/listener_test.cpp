@@ -77,8 +77,8 @@ TEST_CASE("default thread count leaves a core to a local broker") {
     const unsigned cpus = gatewarden::usable_cpu_count();
     const unsigned expected = cpus > 1 ? cpus - 1 : 1;
     CHECK(listening_sockets_on(gateway.port()) == static_cast<int>(expected));
-    CHECK(gateway.daemon().stderr_text().find("(" + std::to_string(expected) + " network threads") !=
-          std::string::npos);
+    const std::string threads = std::to_string(expected) + (expected == 1 ? " network thread," : " network threads,");
+    CHECK(gateway.daemon().stderr_text().find("(" + threads) != std::string::npos);
     CHECK(gateway.login_repeatedly(gateway.uri(), "sensor-1", 2) == 2);
 }
 
