@@ -82,10 +82,10 @@ private:
 };
 
 // Throws std::runtime_error, as a Listener would, when an address of
-// `listen` cannot be resolved or another socket is bound to it. The daemon checks
-// this before it opens the event log, so that a start that cannot listen
-// leaves no log folder behind. It does not reserve the addresses: the
-// Listener checks again when it binds.
+// `listen` cannot be resolved or another socket is bound to it. The daemon
+// checks this before it opens the event log, so that a start that cannot
+// listen leaves no log folder behind. It does not reserve the addresses:
+// the Listener checks again when it binds.
 void check_listen_addresses(boost::asio::io_context& context, const std::vector<config::Endpoint>& listen);
 
 // Resolves HOST:PORT to TCP endpoints; throws std::runtime_error naming `key`.
