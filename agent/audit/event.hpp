@@ -21,8 +21,9 @@ struct CredentialRef {
     std::optional<std::int64_t> exp;  // seconds since the Unix epoch
 };
 
-// Every event type the daemon writes, as docs/events.md lists them. Seal
-// records are not events, so "seal" is not among them.
+// Every event type the daemon writes, as docs/events.md lists them (a unit
+// test compares the two). Seal records are not events, so "seal" is not
+// among them.
 inline constexpr std::array<std::string_view, 15> kEventTypes = {
     "connect",          "disconnect",       "publish",            "subscribe",      "unsubscribe",
     "delivery",         "publish_summary",  "delivery_summary",   "credential_expired",
