@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -33,7 +34,8 @@ Result<FolderLock> FolderLock::acquire(const std::filesystem::path& folder) {
     const std::filesystem::path file = folder / kFileName;
     const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {
-        return Error{errno, "cannot open the lock file " + file.string() + ": " + std::strerror(errno)};
+        const int saved = errno;
+        return Error{saved, "cannot open the lock file " + file.string() + ": " + std::strerror(saved)};
     }
 
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -57,6 +59,16 @@ Result<FolderLock> FolderLock::acquire(const std::filesystem::path& folder) {
         [[maybe_unused]] const ssize_t written = ::pwrite(fd, id.data(), id.size(), 0);
     }
     return FolderLock(fd);
+}
+
+FolderLock lock_folder(const std::filesystem::path& folder, std::string_view key, std::string_view in_use_fix,
+                       std::string_view unusable_fix) {
+    auto lock = FolderLock::acquire(folder);
+    if (!lock) {
+        const std::string_view fix = lock.error().code == EWOULDBLOCK ? in_use_fix : unusable_fix;
+        throw std::runtime_error(std::string(key) + ": " + lock.error().message + "; " + std::string(fix));
+    }
+    return std::move(lock).value();
 }
 
 FolderLock::~FolderLock() {

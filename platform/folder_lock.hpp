@@ -8,6 +8,7 @@
 // exits, also after a crash, so a lock file left behind blocks no restart.
 
 #include <filesystem>
+#include <string_view>
 
 #include "platform/result.hpp"
 
@@ -37,5 +38,11 @@ class FolderLock {
 
     int fd_ = -1;
 };
+
+// Locks `folder` as FolderLock::acquire() does, or throws std::runtime_error
+// with a message that starts with the configuration `key` and ends with a
+// fix: `in_use_fix` when another process has the lock, else `unusable_fix`.
+FolderLock lock_folder(const std::filesystem::path& folder, std::string_view key, std::string_view in_use_fix,
+                       std::string_view unusable_fix);
 
 }  // namespace gatewarden

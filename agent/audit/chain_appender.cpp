@@ -1,6 +1,5 @@
 #include "agent/audit/chain_appender.hpp"
 
-#include <cerrno>
 #include <stdexcept>
 
 #include "agent/audit/segments.hpp"
@@ -38,7 +37,10 @@ ChainAppender::ChainAppender(ChainAppenderOptions options)
     : options_(std::move(options)), encoder_(options_.gateway) {
     buffer_.reserve(kFlushSize + 64 * 1024);
     create_folder(options_.dir);
-    lock_folder();
+    folder_lock_ = lock_folder(
+        options_.dir, "audit.dir",
+        "another gatewarden writes this log: stop it, or give this one its own audit.dir (--log-dir)",
+        "set audit.dir to a writable folder");
     write_public_key();
 
     const ResumePoint resume = resume_chain(options_.dir);
@@ -57,18 +59,6 @@ ChainAppender::ChainAppender(ChainAppenderOptions options)
         if (appended) appended = sync();
         if (!appended) throw std::runtime_error(appended.error().message);
     }
-}
-
-void ChainAppender::lock_folder() {
-    auto lock = FolderLock::acquire(options_.dir);
-    if (!lock) {
-        const std::string fix =
-            lock.error().code == EWOULDBLOCK
-                ? "another gatewarden writes this log: stop it, or give this one its own audit.dir (--log-dir)"
-                : "set audit.dir to a writable folder";
-        throw std::runtime_error("audit.dir: " + lock.error().message + "; " + fix);
-    }
-    folder_lock_ = std::move(lock).value();
 }
 
 void ChainAppender::write_public_key() {

@@ -60,7 +60,6 @@ class ChainAppender {
 
   private:
     void open_segment(std::uint64_t number);
-    void lock_folder();
     void write_public_key();
     // Moves the line being encoded at `line_start` into a new segment when it
     // does not fit the current one; `line_start` then becomes 0.

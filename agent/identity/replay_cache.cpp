@@ -78,18 +78,6 @@ void sync_directory(const std::filesystem::path& directory) {
     ::close(fd);
 }
 
-FolderLock lock_state_dir(const std::filesystem::path& state_dir) {
-    auto lock = FolderLock::acquire(state_dir);
-    if (!lock) {
-        const std::string fix = lock.error().code == EWOULDBLOCK
-                                    ? "another gatewarden uses this folder: stop it, or give this one its own state_dir"
-                                    : "let the service user write the state directory";
-        throw std::runtime_error("state_dir: " + lock.error().message + "; " + fix);
-    }
-    return std::move(lock).value();
-}
-
-
 }  // namespace
 
 std::size_t ReplayCache::KeyHash::operator()(const crypto::Hash256& key) const noexcept {
@@ -107,7 +95,9 @@ ReplayCache::ReplayCache(const std::filesystem::path& state_dir, Clock::time_poi
     }
     // Locked before the file is read, so that nothing is loaded from or
     // written to a file that another daemon owns.
-    state_lock_ = lock_state_dir(state_dir);
+    state_lock_ = lock_folder(state_dir, "state_dir",
+                              "another gatewarden uses this folder: stop it, or give this one its own state_dir",
+                              "let the service user write the state directory");
     load(now);
 }
 
