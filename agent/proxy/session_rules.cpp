@@ -4,6 +4,25 @@
 
 namespace gatewarden::proxy {
 
+namespace {
+
+using RuleCheck = policy::Decision (policy::DeviceRules::*)(std::string_view) const;
+
+// Returns the decision `last` remembers for `topic`, or calls `check` on
+// `rules` and remembers its result. `check` is a template argument, so
+// that each use compiles to a plain virtual call.
+template <RuleCheck check>
+GATEWARDEN_HOT policy::Decision decide(LastDecision& last, const policy::DeviceRules& rules, std::string_view topic) {
+    if (const policy::Decision* remembered = last.find(topic)) {
+        return *remembered;
+    }
+    const policy::Decision decision = (rules.*check)(topic);
+    last.remember(topic, decision);
+    return decision;
+}
+
+}  // namespace
+
 void Session::set_rules(std::shared_ptr<const policy::DeviceRules> rules) {
     rules_ = std::move(rules);
     // The remembered decisions view the rules they came from.
@@ -13,22 +32,12 @@ void Session::set_rules(std::shared_ptr<const policy::DeviceRules> rules) {
 
 GATEWARDEN_HOT
 policy::Decision Session::decide_publish(std::string_view topic) {
-    if (const policy::Decision* remembered = last_publish_.find(topic)) {
-        return *remembered;
-    }
-    const policy::Decision decision = rules_->publish(topic);
-    last_publish_.remember(topic, decision);
-    return decision;
+    return decide<&policy::DeviceRules::publish>(last_publish_, *rules_, topic);
 }
 
 GATEWARDEN_HOT
 policy::Decision Session::decide_delivery(std::string_view topic) {
-    if (const policy::Decision* remembered = last_delivery_.find(topic)) {
-        return *remembered;
-    }
-    const policy::Decision decision = rules_->deliver(topic);
-    last_delivery_.remember(topic, decision);
-    return decision;
+    return decide<&policy::DeviceRules::deliver>(last_delivery_, *rules_, topic);
 }
 
 }  // namespace gatewarden::proxy

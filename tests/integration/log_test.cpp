@@ -336,8 +336,8 @@ TEST_CASE("summaries count every message of a burst") {
 
     // Packets of 128 bytes, so a read of 64 KiB ends on a packet boundary and
     // the next read lands where the first one's topics were. The first 300
-    // go to a second topic: a count that read a topic after that next read
-    // would move them to the first.
+    // go to a second topic: a count that read its topic only after that next
+    // read would add them to the first topic.
     constexpr int kMessages = 3000;
     const std::string payload(102, 'x');
     Bytes burst;
