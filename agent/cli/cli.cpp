@@ -23,13 +23,6 @@ constexpr const char* version_text = "gatewarden 0.1.0";
 constexpr int runtime_failure = 1;
 constexpr int usage_error = 2;
 
-int report_error(const std::string& message, int exit_status) {
-    // journald reads "<3>" as the error priority, and a terminal gets plain text.
-    const char* priority = stderr_is_journal() ? "<3>" : "";
-    std::cerr << priority << "gatewarden: error: " << message << '\n';
-    return exit_status;
-}
-
 int report_parse_error(const CLI::App& app, const CLI::ParseError& error) {
     // --help and --version end parsing with a "success" error. A
     // CLI::RuntimeError from a subcommand carries that subcommand's status.

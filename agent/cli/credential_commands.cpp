@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "agent/cli/logging.hpp"
 #include "agent/cli/subcommands.hpp"
 #include "agent/identity/inventory.hpp"
 #include "agent/identity/token_mint.hpp"
@@ -42,10 +43,7 @@ struct MintOptions {
     std::string not_before_offset;
 };
 
-int fail(int status, const std::string& message) {
-    std::cerr << "gatewarden: error: " << message << "\n";
-    return status;
-}
+int fail(int status, const std::string& message) { return report_error(message, status); }
 
 // Writes `contents` to `path` with `mode`. Without `force` an existing file is
 // left alone (O_EXCL). With it the file is replaced and its mode reset, so a

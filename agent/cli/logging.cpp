@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <iostream>
 #include <mutex>
 #include <string_view>
 
@@ -84,6 +85,13 @@ bool stderr_is_journal() {
     struct stat status {};
     if (::fstat(STDERR_FILENO, &status) != 0) return false;
     return status.st_dev == device && status.st_ino == inode;
+}
+
+int report_error(const std::string& message, int exit_status) {
+    // journald reads "<3>" as the error priority, and a terminal gets plain text.
+    const char* priority = stderr_is_journal() ? "<3>" : "";
+    std::cerr << priority << "gatewarden: error: " << message << '\n';
+    return exit_status;
 }
 
 void configure_logging(spdlog::level::level_enum level) {

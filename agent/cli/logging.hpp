@@ -24,4 +24,9 @@ std::shared_ptr<spdlog::logger> component_logger(const std::string& component);
 // adds its own timestamps and reads a "<N>" syslog priority prefix.
 bool stderr_is_journal();
 
+// Writes "gatewarden: error: MESSAGE" to stderr, with journald's error
+// priority when stderr is the journal, and returns `exit_status`. Every
+// command reports its errors this way, so scripts and operators read one form.
+int report_error(const std::string& message, int exit_status);
+
 }  // namespace gatewarden::cli

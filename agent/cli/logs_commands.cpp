@@ -16,6 +16,7 @@
 #include "agent/audit/query.hpp"
 #include "agent/audit/segments.hpp"
 #include "agent/audit/verify.hpp"
+#include "agent/cli/logging.hpp"
 #include "agent/cli/subcommands.hpp"
 #include "platform/crypto.hpp"
 #include "platform/time.hpp"
@@ -38,10 +39,7 @@ struct QueryOptions {
     std::string format = "table";
 };
 
-int fail(const std::string& command, const std::string& message) {
-    std::cerr << "gatewarden logs " << command << ": " << message << "\n";
-    return kInvalidValue;
-}
+int fail(const std::string& message) { return report_error(message, kInvalidValue); }
 
 bool is_folder(const std::string& dir) {
     std::error_code error;
@@ -77,9 +75,9 @@ Result<crypto::PublicKey> read_public_key(const std::filesystem::path& file) {
 
 int run_verify(const VerifyOptions& options) {
     crypto::init_crypto();
-    if (!is_folder(options.dir)) return fail("verify", folder_not_found(options.dir));
+    if (!is_folder(options.dir)) return fail(folder_not_found(options.dir));
     if (options.format != "text" && options.format != "json") {
-        return fail("verify", "invalid --format \"" + options.format + "\": use text or json");
+        return fail("invalid --format \"" + options.format + "\": use text or json");
     }
 
     // The folder's own copy of the key shows that the log is consistent, but
@@ -89,7 +87,7 @@ int run_verify(const VerifyOptions& options) {
         key_from_folder ? std::filesystem::path(options.dir) / audit::kPublicKeyFileName
                         : std::filesystem::path(options.public_key);
     auto key = read_public_key(key_file);
-    if (!key) return fail("verify", key.error().message);
+    if (!key) return fail(key.error().message);
     if (key_from_folder) {
         std::cerr << "note: no --public-key given, so the folder's own copy " << key_file.string()
                   << " is used; pass the gateway's trusted key with --public-key to prove "
@@ -97,7 +95,7 @@ int run_verify(const VerifyOptions& options) {
     }
 
     auto report = audit::verify_log(options.dir, key.value());
-    if (!report) return fail("verify", report.error().message);
+    if (!report) return fail(report.error().message);
 
     if (options.format == "json") {
         auto json = audit::report_to_json(report.value());
@@ -130,9 +128,9 @@ std::optional<std::string> optional_value(const std::string& text) {
 }
 
 int run_query(const QueryOptions& options) {
-    if (!is_folder(options.dir)) return fail("query", folder_not_found(options.dir));
+    if (!is_folder(options.dir)) return fail(folder_not_found(options.dir));
     if (options.format != "table" && options.format != "json") {
-        return fail("query", "invalid --format \"" + options.format + "\": use table or json");
+        return fail("invalid --format \"" + options.format + "\": use table or json");
     }
 
     audit::QueryFilter filter;
@@ -144,18 +142,20 @@ int run_query(const QueryOptions& options) {
     std::string error;
     if (!parse_time_option("--since", options.since, filter.since, error) ||
         !parse_time_option("--until", options.until, filter.until, error)) {
-        return fail("query", error);
+        return fail(error);
     }
     auto valid = audit::validate_filter(filter);
-    if (!valid) return fail("query", valid.error().message);
+    if (!valid) return fail(valid.error().message);
 
     const auto format =
         options.format == "json" ? audit::QueryFormat::json : audit::QueryFormat::table;
     auto stats = audit::run_query(options.dir, filter, format, std::cout);
-    if (!stats) return fail("query", stats.error().message);
+    if (!stats) return fail(stats.error().message);
     if (stats.value().unreadable > 0) {
-        std::cerr << "note: " << stats.value().unreadable
-                  << " lines are not JSON and were skipped; run `gatewarden logs verify`\n";
+        const bool single = stats.value().unreadable == 1;
+        std::cerr << "note: " << stats.value().unreadable << (single ? " line is" : " lines are")
+                  << " not JSON and " << (single ? "was" : "were")
+                  << " skipped; run `gatewarden logs verify`\n";
     }
     return 0;
 }

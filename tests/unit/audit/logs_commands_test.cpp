@@ -42,8 +42,8 @@ CommandRun run_logs(std::vector<std::string> args) {
 }
 
 void write_log(const std::filesystem::path& dir) {
-    test::write_events(dir, {test::make_event("connect", "cam-1", "", "allow"),
-                             test::make_event("publish", "cam-1", "a/b", "deny")});
+    test::write_events(dir, {test::make_event(EventType::connect, "cam-1", "", "allow"),
+                             test::make_event(EventType::publish, "cam-1", "a/b", "deny")});
 }
 
 TEST_CASE("logs verify exit status") {
@@ -86,7 +86,10 @@ TEST_CASE("logs commands reject bad arguments") {
         CHECK(run.err.find("missing") != std::string::npos);
     }
     SUBCASE("unknown folder for query") {
-        CHECK(run_logs({"query", "--dir", (dir / "missing").string()}).status == 2);
+        const auto run = run_logs({"query", "--dir", (dir / "missing").string()});
+        CHECK(run.status == 2);
+        // The same prefix as every other command's errors.
+        CHECK(run.err.rfind("gatewarden: error: log folder \"", 0) == 0);
     }
     SUBCASE("folder without segments") {
         const auto run = run_logs({"verify", "--dir", dir.path().string(), "--public-key",
