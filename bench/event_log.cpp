@@ -31,6 +31,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using gatewarden::audit::Event;
+using gatewarden::audit::EventType;
 
 // Below the writer's default queue bound of 1,000,000, so no round can lose
 // events to a full queue even if the recording thread runs ahead.
@@ -41,7 +42,7 @@ constexpr std::size_t kEventsPerYield = 256;
 // lines of about 200 bytes, the size the product's target is stated for.
 Event small_event(std::size_t index) {
     Event event;
-    event.type = "publish";
+    event.type = EventType::publish;
     event.device = "dev-" + std::to_string(100000 + index % 1000);
     event.owner = "team-a";
     event.topic = "p/" + event.device + "/t";
@@ -52,7 +53,7 @@ Event small_event(std::size_t index) {
 // A denied publish with every field filled: lines of about 460 bytes.
 Event full_event(std::size_t index) {
     Event event;
-    event.type = "publish";
+    event.type = EventType::publish;
     event.device = "dev-" + std::to_string(100000 + index % 1000);
     event.owner = "team-plant-ops";
     event.client_id = event.device;

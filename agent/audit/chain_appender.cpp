@@ -52,7 +52,7 @@ ChainAppender::ChainAppender(ChainAppenderOptions options)
 
     if (bytes_cut_at_open_ > 0) {
         Event recovered;
-        recovered.type = "log_recovered";
+        recovered.type = EventType::log_recovered;
         recovered.details = {{"bytes_cut", bytes_cut_at_open_},
                              {"segment", segment_file_name(segment_number_)}};
         auto appended = append({&recovered, 1});

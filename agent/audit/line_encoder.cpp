@@ -198,7 +198,7 @@ void LineEncoder::append_head(std::string& out, std::uint64_t seq,
 
 void LineEncoder::append_event(std::string& out, const Event& event, std::uint64_t seq,
                                std::string_view prev_hex) {
-    append_head(out, seq, event.time, event.type);
+    append_head(out, seq, event.time, to_string(event.type));
     append_string_field(out, ",\"device\":"sv, event.device);
     append_string_field(out, ",\"owner\":"sv, event.owner);
     append_string_field(out, ",\"client_id\":"sv, event.client_id);

@@ -125,7 +125,7 @@ void LogWriter::write_batch(std::vector<EventChunk>& batch, std::uint64_t droppe
         dropped_from_queue > 0 && !write_failed_.load(std::memory_order_relaxed);
     if (report_dropped) {
         Event lost;
-        lost.type = "events_lost";
+        lost.type = EventType::events_lost;
         lost.reason = "queue_full";
         lost.details = {{"count", dropped_from_queue}};
         batch.emplace_back().push_back(std::move(lost));

@@ -125,7 +125,8 @@ std::size_t TrafficSummary::flush() {
         for (auto& [key, counter] : interval_counters) {
             Event event;
             event.type =
-                key.direction == Direction::publish ? "publish_summary" : "delivery_summary";
+                key.direction == Direction::publish ? EventType::publish_summary
+                                                     : EventType::delivery_summary;
             event.device = key.device;
             event.owner = key.owner;
             event.client_id = std::move(counter.client_id);

@@ -46,9 +46,9 @@ audit::LogWriterOptions log_options(const config::Config& config, crypto::Secret
 
 // A lifecycle event: the log then shows when the gateway was up, so that a
 // gap between a stop and the next start is visible to a responder.
-audit::Event lifecycle_event(std::string type, const config::Config& config, std::size_t devices) {
+audit::Event lifecycle_event(audit::EventType type, const config::Config& config, std::size_t devices) {
     audit::Event event;
-    event.type = std::move(type);
+    event.type = type;
     event.details = {{"environment", config.gateway.environment},
                      {"listen", config.listen.size()},
                      {"broker", config.broker.to_string()},
@@ -87,7 +87,7 @@ int run_daemon(const config::Config& config) {
         network_thread_count(config.threads, services.broker_endpoints, usable_cpu_count());
     DaemonControl control(main_context, services, log, network_threads);
     const std::size_t device_count = initial_state->inventory.devices.size();
-    log.record(lifecycle_event("gateway_started", config, device_count));
+    log.record(lifecycle_event(audit::EventType::gateway_started, config, device_count));
     control.start_listeners();
     spdlog::info("proxy: listening on {} ({} network thread{}, broker {}, {} devices)", control.listen_addresses(),
                  network_threads, network_threads == 1 ? "" : "s", config.broker.to_string(), device_count);
@@ -101,7 +101,7 @@ int run_daemon(const config::Config& config) {
     main_context.poll();
     control.stop_workers();
     summary_flusher.reset();  // records the last interval's summaries
-    log.record(lifecycle_event("gateway_stopped", config, state.current()->inventory.devices.size()));
+    log.record(lifecycle_event(audit::EventType::gateway_stopped, config, state.current()->inventory.devices.size()));
     log.stop();
     spdlog::info("proxy: stopped; event log sealed");
     return 0;

@@ -80,7 +80,7 @@ void DaemonControl::reload() {
     } catch (const std::exception& error) {
         spdlog::error("proxy: reload rejected, the previous inventory stays in force: {}", error.what());
         audit::Event event;
-        event.type = "inventory_reload";
+        event.type = audit::EventType::inventory_reload;
         event.decision = "deny";
         event.reason = "reload_failed";
         event.details = {{"error", error.what()}};
@@ -96,7 +96,7 @@ void DaemonControl::reload() {
     }
 
     audit::Event event;
-    event.type = "inventory_reload";
+    event.type = audit::EventType::inventory_reload;
     event.decision = "allow";
     event.reason = "reloaded";
     event.details = {{"generation", next->generation},

@@ -407,7 +407,7 @@ void Session::on_connection_failed(Side side, const boost::system::error_code& e
         return;
     }
     if (phase_ == Phase::awaiting_connack) {
-        auto event = make_event("connect");
+        auto event = make_event(audit::EventType::connect);
         event.decision = "deny";
         event.reason = "broker_unreachable";
         reject_connect(mqtt::return_code::server_unavailable, mqtt::reason::server_unavailable, std::move(event));

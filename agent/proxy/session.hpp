@@ -195,7 +195,7 @@ private:
     void expire_credential();
 
     // session_events.cpp: access events, summaries and log lines.
-    audit::Event make_event(std::string type) const;
+    audit::Event make_event(audit::EventType type) const;
     void record(audit::Event event);
     void record_disconnect(std::string_view reason);
     void record_malformed(std::string_view error_text, std::uint8_t code);

@@ -141,7 +141,7 @@ void Session::fail_broker(std::string_view what) {
     const bool before_connack = phase_ == Phase::awaiting_connack;
     close_connection(Side::broker);
     if (before_connack) {
-        auto event = make_event("connect");
+        auto event = make_event(audit::EventType::connect);
         event.decision = "deny";
         event.reason = "broker_unreachable";
         reject_connect(mqtt::return_code::server_unavailable, mqtt::reason::server_unavailable, std::move(event));

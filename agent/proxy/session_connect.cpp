@@ -56,7 +56,7 @@ void Session::handle_first_frame(const mqtt::FrameHeader& header, std::span<cons
     keep_alive_seconds_ = connect.keep_alive;
 
     if (!services_.events.healthy() && services_.config.audit.on_failure == config::OnFailure::deny) {
-        auto event = make_event("connect");
+        auto event = make_event(audit::EventType::connect);
         event.decision = "deny";
         event.reason = "audit_unavailable";
         reject_connect(mqtt::return_code::server_unavailable, mqtt::reason::server_unavailable, std::move(event));
@@ -154,7 +154,7 @@ bool Session::reject_unsupported_version(std::span<const std::uint8_t> frame, st
         return false;
     }
 
-    auto event = make_event("connect");
+    auto event = make_event(audit::EventType::connect);
     event.decision = "deny";
     event.reason = "unsupported_protocol_version";
     event.details = {{"protocol_level", *level}};
@@ -190,7 +190,7 @@ void Session::remember_identity(const identity::Admission& admission, const mqtt
 }
 
 void Session::reject_admission(const identity::Admission& admission) {
-    auto event = make_event("connect");
+    auto event = make_event(audit::EventType::connect);
     event.decision = "deny";
     event.reason = admission.reason;
 
@@ -257,7 +257,7 @@ bool Session::bind_rules(const GatewayState& state) {
     }
 
     // The load-time check makes this unreachable unless binding itself failed.
-    auto event = make_event("connect");
+    auto event = make_event(audit::EventType::connect);
     event.decision = "deny";
     event.reason = "policy_unavailable";
     reject_connect(mqtt::return_code::server_unavailable, mqtt::reason::server_unavailable, std::move(event));
@@ -273,7 +273,7 @@ bool Session::will_allowed(const mqtt::Connect& connect) {
         return true;
     }
 
-    auto event = make_event("connect");
+    auto event = make_event(audit::EventType::connect);
     event.decision = "deny";
     event.reason = "will_denied";
     event.topic = connect.will->topic;
@@ -393,7 +393,7 @@ void Session::on_broker_connected(const boost::system::error_code& error) {
     if (error) {
         spdlog::warn("{} broker {} unreachable: {}", log_prefix(), services_.config.broker.to_string(),
                      error.message());
-        auto event = make_event("connect");
+        auto event = make_event(audit::EventType::connect);
         event.decision = "deny";
         event.reason = "broker_unreachable";
         reject_connect(mqtt::return_code::server_unavailable, mqtt::reason::server_unavailable, std::move(event));
@@ -445,7 +445,7 @@ void Session::handle_connack(std::span<const std::uint8_t> frame) {
     send_to_device(frame);
     connack_sent_ = true;
 
-    auto event = make_event("connect");
+    auto event = make_event(audit::EventType::connect);
     if (connack.reason_code != 0) {
         event.decision = "deny";
         event.reason = "broker_refused";

@@ -169,7 +169,7 @@ void Session::handle_device_subscribe(std::span<const std::uint8_t> frame) {
     forwarded.properties = subscribe.properties;
     for (auto& subscription : subscribe.subscriptions) {
         const auto decision = rules_->subscribe(subscription.filter);
-        auto event = make_event("subscribe");
+        auto event = make_event(audit::EventType::subscribe);
         event.decision = decision.allowed ? "allow" : "deny";
         event.reason = decision.allowed ? "" : "not_authorized";
         event.filter = subscription.filter;
@@ -207,7 +207,7 @@ void Session::handle_device_unsubscribe(std::span<const std::uint8_t> frame) {
         return;
     }
     for (const std::string& filter : parsed.value().filters) {
-        auto event = make_event("unsubscribe");
+        auto event = make_event(audit::EventType::unsubscribe);
         event.filter = filter;
         record(std::move(event));
     }

@@ -10,9 +10,9 @@ namespace gatewarden::proxy {
 
 // An event with everything the session knows about who acts: the device,
 // its owner as of now, the client id, the peer and the credential.
-audit::Event Session::make_event(std::string type) const {
+audit::Event Session::make_event(audit::EventType type) const {
     audit::Event event;
-    event.type = std::move(type);
+    event.type = type;
     event.device = device_id_;
     event.owner = owner_id_;
     event.client_id = client_id_;
@@ -32,13 +32,13 @@ void Session::record_disconnect(std::string_view reason) {
     if (undecided && reason == "connection_lost") {
         return;  // a connection that left before its CONNECT was decided accessed nothing
     }
-    auto event = make_event("disconnect");
+    auto event = make_event(audit::EventType::disconnect);
     event.reason = std::string(reason);
     record(std::move(event));
 }
 
 void Session::record_malformed(std::string_view error_text, std::uint8_t code) {
-    auto event = make_event("malformed_packet");
+    auto event = make_event(audit::EventType::malformed_packet);
     event.decision = "deny";
     event.reason = code == mqtt::reason::malformed_packet ? "malformed_packet" : "protocol_error";
     event.details = {{"error", std::string(error_text)}, {"reason_code", code}};
@@ -62,7 +62,7 @@ void Session::record_publish_decision(const mqtt::Publish& publish, const policy
         return;
     }
 
-    auto event = make_event(side == Side::device ? "publish" : "delivery");
+    auto event = make_event(side == Side::device ? audit::EventType::publish : audit::EventType::delivery);
     event.decision = decision.allowed ? "allow" : "deny";
     event.topic = std::string(publish.topic);
     event.rule = std::string(decision.rule);

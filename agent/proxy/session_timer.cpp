@@ -72,7 +72,7 @@ void Session::on_timer() {
         if (now >= connect_deadline_) {
             spdlog::warn("{} broker {} timed out before CONNACK", log_prefix(),
                          services_.config.broker.to_string());
-            auto event = make_event("connect");
+            auto event = make_event(audit::EventType::connect);
             event.decision = "deny";
             event.reason = "broker_unreachable";
             reject_connect(mqtt::return_code::server_unavailable, mqtt::reason::server_unavailable,
@@ -138,7 +138,7 @@ void Session::keep_broker_alive(SteadyClock::time_point now) {
 // session outlives its credential.
 void Session::expire_credential() {
     GATEWARDEN_SESSION_LOG(debug, "credential expired");
-    auto event = make_event("credential_expired");
+    auto event = make_event(audit::EventType::credential_expired);
     event.reason = "credential_expired";
     record(std::move(event));
     end_session("credential_expired", mqtt::reason::maximum_connect_time);

@@ -1,11 +1,13 @@
-// The event types that `logs query --type` accepts are the ones that
-// docs/events.md lists, so that the documented contract and the check agree.
+// The event types that the daemon writes, and that `logs query --type`
+// accepts, are the ones that docs/events.md lists, so that the documented
+// contract and the check agree.
 
 #include <doctest/doctest.h>
 
 #include <fstream>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "agent/audit/event.hpp"
 
@@ -32,6 +34,16 @@ std::set<std::string> documented_event_types() {
     }
     types.erase("seal");
     return types;
+}
+
+TEST_CASE("every event type has a name of its own") {
+    std::set<std::string_view> names;
+    for (std::size_t i = 0; i < kEventTypeCount; ++i) {
+        const std::string_view name = to_string(static_cast<EventType>(i));
+        CAPTURE(i);
+        CHECK_FALSE(name.empty());
+        CHECK(names.insert(name).second);
+    }
 }
 
 TEST_CASE("event types match the documentation") {

@@ -31,7 +31,7 @@ LogWriterOptions writer_options(const std::filesystem::path& dir) {
     return options;
 }
 
-Event make_event(const std::string& type, const std::string& device, const std::string& topic,
+Event make_event(EventType type, const std::string& device, const std::string& topic,
                  const std::string& decision) {
     Event event;
     event.type = type;

@@ -20,7 +20,7 @@ crypto::SecretKey copy_of_test_key();
 
 LogWriterOptions writer_options(const std::filesystem::path& dir);
 
-Event make_event(const std::string& type, const std::string& device, const std::string& topic = "",
+Event make_event(EventType type, const std::string& device, const std::string& topic = "",
                  const std::string& decision = "");
 
 // Writes the events with a writer that stops (and so seals) at the end.

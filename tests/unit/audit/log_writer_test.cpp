@@ -31,9 +31,9 @@ VerifyReport verify(const std::filesystem::path& dir) {
 
 TEST_CASE("writer chains lines from zeros") {
     testing::TempDir dir;
-    test::write_events(dir.path(), {make_event("connect", "cam-1", "", "allow"),
-                                    make_event("publish", "cam-1", "a/b", "deny"),
-                                    make_event("disconnect", "cam-1")});
+    test::write_events(dir.path(), {make_event(EventType::connect, "cam-1", "", "allow"),
+                                    make_event(EventType::publish, "cam-1", "a/b", "deny"),
+                                    make_event(EventType::disconnect, "cam-1")});
 
     const auto lines = all_lines(dir.path());
     REQUIRE(lines.size() == 4);  // three events and the seal written at stop
@@ -53,7 +53,7 @@ TEST_CASE("writer chains lines from zeros") {
 TEST_CASE("writer omits empty fields") {
     testing::TempDir dir;
     Event event;
-    event.type = "gateway_started";
+    event.type = EventType::gateway_started;
     test::write_events(dir.path(), {event});
 
     const auto line = parse(all_lines(dir.path()).at(0));
@@ -66,7 +66,7 @@ TEST_CASE("writer omits empty fields") {
 
 TEST_CASE("writer records credential and details") {
     testing::TempDir dir;
-    Event event = make_event("connect", "cam-1", "", "deny");
+    Event event = make_event(EventType::connect, "cam-1", "", "deny");
     event.credential = CredentialRef{"jwt", "k1", "token-7", 1'800'000'000};
     event.reason = "token_expired";
     event.details = {{"reason_code", 134}};
@@ -86,7 +86,7 @@ TEST_CASE("writer records credential and details") {
 TEST_CASE("writer escapes hostile strings") {
     testing::TempDir dir;
     Event event =
-        make_event("publish", "cam-1", "a/\"quoted\"\\/\n\x01/\xff\xfe/caf\xc3\xa9", "deny");
+        make_event(EventType::publish, "cam-1", "a/\"quoted\"\\/\n\x01/\xff\xfe/caf\xc3\xa9", "deny");
     test::write_events(dir.path(), {event});
 
     const auto line = parse(all_lines(dir.path()).at(0));  // throws when not valid JSON
@@ -97,7 +97,7 @@ TEST_CASE("chain continues across segments") {
     testing::TempDir dir;
     std::vector<Event> events;
     for (int i = 0; i < 60; ++i)
-        events.push_back(make_event("publish", "cam-1", "t/" + std::to_string(i), "deny"));
+        events.push_back(make_event(EventType::publish, "cam-1", "t/" + std::to_string(i), "deny"));
     test::write_events(dir.path(), events, 2000);
 
     CHECK(std::filesystem::exists(test::segment_path(dir.path(), 3)));
@@ -116,8 +116,8 @@ TEST_CASE("chain continues across segments") {
 TEST_CASE("chain continues after restart") {
     testing::TempDir dir;
     test::write_events(dir.path(),
-                       {make_event("connect", "cam-1"), make_event("connect", "cam-2")});
-    test::write_events(dir.path(), {make_event("connect", "cam-3")});
+                       {make_event(EventType::connect, "cam-1"), make_event(EventType::connect, "cam-2")});
+    test::write_events(dir.path(), {make_event(EventType::connect, "cam-3")});
 
     const auto lines = all_lines(dir.path());
     REQUIRE(lines.size() == 5);  // two events, seal, one event, seal
@@ -132,14 +132,14 @@ TEST_CASE("chain continues after restart") {
 
 TEST_CASE("torn last line is recovered") {
     testing::TempDir dir;
-    test::write_events(dir.path(), {make_event("connect", "cam-1")});
+    test::write_events(dir.path(), {make_event(EventType::connect, "cam-1")});
     const std::string torn = R"({"seq":3,"time":"2027-06-01T00:0)";
     {
         std::ofstream out(test::segment_path(dir.path(), 1), std::ios::app | std::ios::binary);
         out << torn;
     }
 
-    test::write_events(dir.path(), {make_event("connect", "cam-2")});
+    test::write_events(dir.path(), {make_event(EventType::connect, "cam-2")});
 
     const auto lines = all_lines(dir.path());
     REQUIRE(lines.size() == 5);
@@ -155,7 +155,7 @@ TEST_CASE("torn last line is recovered") {
 TEST_CASE("seal signs the chain head") {
     testing::TempDir dir;
     test::write_events(dir.path(),
-                       {make_event("connect", "cam-1"), make_event("connect", "cam-2")});
+                       {make_event(EventType::connect, "cam-1"), make_event(EventType::connect, "cam-2")});
 
     const auto lines = all_lines(dir.path());
     const auto seal_line = parse(lines.at(2));
@@ -179,7 +179,7 @@ TEST_CASE("writer seals at its interval") {
     auto options = test::writer_options(dir.path());
     options.seal_interval = std::chrono::milliseconds(20);
     LogWriter writer(std::move(options));
-    writer.record(make_event("connect", "cam-1"));
+    writer.record(make_event(EventType::connect, "cam-1"));
 
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (writer.counters().seals_written == 0 && std::chrono::steady_clock::now() < deadline) {
@@ -202,7 +202,7 @@ TEST_CASE("write failure makes writer unhealthy") {
         std::filesystem::create_symlink("/dev/full", test::segment_path(dir.path(), 1));
         LogWriter writer(test::writer_options(dir.path()));
         CHECK(writer.healthy());
-        writer.record(make_event("connect", "cam-1"));
+        writer.record(make_event(EventType::connect, "cam-1"));
         writer.stop();
         CHECK_FALSE(writer.healthy());
         CHECK(writer.counters().events_lost == 1);
@@ -214,7 +214,7 @@ TEST_CASE("write failure makes writer unhealthy") {
         options.segment_size = 300;
         LogWriter writer(std::move(options));
         std::filesystem::remove_all(dir / "log");
-        for (int i = 0; i < 10; ++i) writer.record(make_event("publish", "cam-1", "a/b", "deny"));
+        for (int i = 0; i < 10; ++i) writer.record(make_event(EventType::publish, "cam-1", "a/b", "deny"));
         writer.stop();
         CHECK_FALSE(writer.healthy());
         CHECK(writer.counters().events_lost > 0);
@@ -226,15 +226,15 @@ TEST_CASE("writer stays unhealthy after failure") {
     testing::TempDir dir;
     std::filesystem::create_symlink("/dev/full", test::segment_path(dir.path(), 1));
     LogWriter writer(test::writer_options(dir.path()));
-    writer.record(make_event("connect", "cam-1"));
+    writer.record(make_event(EventType::connect, "cam-1"));
 
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (writer.healthy() && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     CHECK_FALSE(writer.healthy());
-    writer.record(make_event("connect", "cam-2"));
-    writer.record(make_event("connect", "cam-3"));
+    writer.record(make_event(EventType::connect, "cam-2"));
+    writer.record(make_event(EventType::connect, "cam-3"));
     writer.stop();
     CHECK_FALSE(writer.healthy());
     CHECK(writer.counters().events_lost == 3);
@@ -245,7 +245,7 @@ TEST_CASE("full queue makes writer unhealthy") {
     auto options = test::writer_options(dir.path());
     options.queue_capacity = 0;
     LogWriter writer(std::move(options));
-    for (int i = 0; i < 3; ++i) writer.record(make_event("connect", "cam-1"));
+    for (int i = 0; i < 3; ++i) writer.record(make_event(EventType::connect, "cam-1"));
     CHECK_FALSE(writer.healthy());
     writer.stop();
 
@@ -261,7 +261,7 @@ TEST_CASE("events after stop are counted lost") {
     testing::TempDir dir;
     LogWriter writer(test::writer_options(dir.path()));
     writer.stop();
-    writer.record(make_event("connect", "cam-1"));
+    writer.record(make_event(EventType::connect, "cam-1"));
     CHECK(writer.counters().events_lost == 1);
     CHECK_FALSE(writer.healthy());
 }
@@ -296,7 +296,7 @@ TEST_CASE("concurrent records all reach the log") {
         for (int t = 0; t < 4; ++t) {
             threads.emplace_back([&writer, t] {
                 for (int i = 0; i < 2500; ++i)
-                    writer.record(make_event("publish", "cam-" + std::to_string(t), "a", "deny"));
+                    writer.record(make_event(EventType::publish, "cam-" + std::to_string(t), "a", "deny"));
             });
         }
         for (auto& thread : threads) thread.join();

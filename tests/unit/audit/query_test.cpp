@@ -23,18 +23,18 @@ Event timed(Event event, const char* time) {
 }
 
 void write_query_log(const std::filesystem::path& dir) {
-    Event subscribe = make_event("subscribe", "cam-2", "", "allow");
+    Event subscribe = make_event(EventType::subscribe, "cam-2", "", "allow");
     subscribe.filter = "plant/+/temp";
-    Event denied_publish = make_event("publish", "cam-1", "plant/a/temp", "deny");
+    Event denied_publish = make_event(EventType::publish, "cam-1", "plant/a/temp", "deny");
     denied_publish.rule = "camera:publish.deny[0]";
     test::write_events(
         dir,
         {
-            timed(make_event("connect", "cam-1", "", "allow"), "2027-06-01T10:00:00Z"),
+            timed(make_event(EventType::connect, "cam-1", "", "allow"), "2027-06-01T10:00:00Z"),
             timed(denied_publish, "2027-06-01T10:01:00Z"),
             timed(subscribe, "2027-06-01T10:02:00Z"),
-            timed(make_event("publish", "dog-1", "plant/b/level", "deny"), "2027-06-01T10:03:00Z"),
-            timed(make_event("connect", "dog-1", "", "deny"), "2027-06-01T10:04:00Z"),
+            timed(make_event(EventType::publish, "dog-1", "plant/b/level", "deny"), "2027-06-01T10:03:00Z"),
+            timed(make_event(EventType::connect, "dog-1", "", "deny"), "2027-06-01T10:04:00Z"),
         });
 }
 

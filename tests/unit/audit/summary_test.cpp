@@ -32,7 +32,7 @@ class CollectingSink final : public EventSink {
 
 std::chrono::system_clock::time_point at(const char* text) { return parse_rfc3339(text).value(); }
 
-const Event* find(const std::vector<Event>& events, const std::string& type,
+const Event* find(const std::vector<Event>& events, EventType type,
                   const std::string& device, const std::string& topic) {
     for (const Event& event : events) {
         if (event.type == type && event.device == device && event.topic == topic) return &event;
@@ -53,7 +53,7 @@ TEST_CASE("summary counts per device and topic") {
 
     CHECK(summary.flush() == 3);
     const auto events = sink.take();
-    const Event* ab = find(events, "publish_summary", "cam-1", "a/b");
+    const Event* ab = find(events, EventType::publish_summary, "cam-1", "a/b");
     REQUIRE(ab != nullptr);
     CHECK(ab->owner == "team-a");
     CHECK(ab->client_id == "cam-1");
@@ -63,10 +63,10 @@ TEST_CASE("summary counts per device and topic") {
     CHECK(ab->details["first"] == "2027-06-01T00:00:01.000000Z");
     CHECK(ab->details["last"] == "2027-06-01T00:00:05.000000Z");
 
-    const Event* delivery = find(events, "delivery_summary", "dog-1", "a/b");
+    const Event* delivery = find(events, EventType::delivery_summary, "dog-1", "a/b");
     REQUIRE(delivery != nullptr);
     CHECK(delivery->details["count"] == 1);
-    CHECK(find(events, "publish_summary", "cam-1", "a/c") != nullptr);
+    CHECK(find(events, EventType::publish_summary, "cam-1", "a/c") != nullptr);
 }
 
 TEST_CASE("summary flush resets counters") {
@@ -180,8 +180,8 @@ TEST_CASE("tally hands its counts to the summary") {
     summary.flush();
 
     const auto events = sink.take();
-    const Event* published = find(events, "publish_summary", "cam-1", "a/b");
-    const Event* delivered = find(events, "delivery_summary", "cam-1", "a/b");
+    const Event* published = find(events, EventType::publish_summary, "cam-1", "a/b");
+    const Event* delivered = find(events, EventType::delivery_summary, "cam-1", "a/b");
     REQUIRE(published != nullptr);
     REQUIRE(delivered != nullptr);
     CHECK(published->details["count"] == 5);
@@ -207,7 +207,7 @@ TEST_CASE("tally asks for a flush when its entries are taken") {
 
     const auto events = sink.take();
     CHECK(events.size() == TrafficTally::kMaxEntries + 1);
-    const Event* first = find(events, "publish_summary", "cam-1", "t/0");
+    const Event* first = find(events, EventType::publish_summary, "cam-1", "t/0");
     REQUIRE(first != nullptr);
     CHECK(first->details["count"] == 2);
 }

@@ -20,13 +20,13 @@ using test::segment_path;
 // Three sessions of writing: lines 1-3 and seal 4, lines 5-6 and seal 7,
 // lines 8-9 and seal 10, all in segment 1.
 void write_sample_log(const std::filesystem::path& dir) {
-    test::write_events(dir, {make_event("connect", "cam-1", "", "allow"),
-                             make_event("publish", "cam-1", "a/b", "deny"),
-                             make_event("subscribe", "cam-2", "", "allow")});
+    test::write_events(dir, {make_event(EventType::connect, "cam-1", "", "allow"),
+                             make_event(EventType::publish, "cam-1", "a/b", "deny"),
+                             make_event(EventType::subscribe, "cam-2", "", "allow")});
     test::write_events(
-        dir, {make_event("publish", "cam-2", "c/d", "deny"), make_event("disconnect", "cam-2")});
+        dir, {make_event(EventType::publish, "cam-2", "c/d", "deny"), make_event(EventType::disconnect, "cam-2")});
     test::write_events(
-        dir, {make_event("connect", "cam-3", "", "deny"), make_event("disconnect", "cam-1")});
+        dir, {make_event(EventType::connect, "cam-3", "", "deny"), make_event(EventType::disconnect, "cam-1")});
 }
 
 VerifyReport verify(const std::filesystem::path& dir,
@@ -186,7 +186,7 @@ TEST_CASE("verify tolerates an incomplete last line") {
 TEST_CASE("verify detects a removed segment") {
     testing::TempDir dir;
     std::vector<Event> events;
-    for (int i = 0; i < 40; ++i) events.push_back(make_event("publish", "cam-1", "t", "deny"));
+    for (int i = 0; i < 40; ++i) events.push_back(make_event(EventType::publish, "cam-1", "t", "deny"));
     test::write_events(dir.path(), events, 1500);
     const auto second = test::read_lines(segment_path(dir.path(), 2));
     const auto first_removed = nlohmann::json::parse(second.front())["seq"].get<std::uint64_t>();
