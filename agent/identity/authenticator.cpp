@@ -127,6 +127,10 @@ Admission Authenticator::check(const Inventory& inventory, const mqtt::Connect& 
     admission.jti = claims.value().jti;
     admission.exp = static_cast<std::int64_t>(std::floor(claims.value().exp));
     admission.deadline = claims.value().expires_at() + settings_.clock_leeway;
+    // A session ends with its key, so one admitted just before the key's
+    // not_after does not run on with it for the token's lifetime.
+    const DeviceKey* key = admission.device->find_key(admission.kid);
+    if (key != nullptr && key->not_after) admission.deadline = std::min(admission.deadline, *key->not_after);
 
     const auto max_ttl = std::min<std::chrono::milliseconds>(admission.device->max_token_ttl,
                                                               settings_.max_token_ttl);

@@ -68,7 +68,8 @@ struct Admission {
     std::string kid;
     std::string jti;
     std::optional<std::int64_t> exp;  // seconds since the Unix epoch
-    Clock::time_point deadline{};     // exp + clock leeway: the session must end by then
+    // exp + clock leeway, or the key's not_after if earlier: the session must end by then
+    Clock::time_point deadline{};
 
     bool admitted() const { return reject == RejectClass::none; }
 };

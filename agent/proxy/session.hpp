@@ -168,6 +168,10 @@ private:
     void forward_connect();
     void handle_connack(std::span<const std::uint8_t> frame);
 
+    // session_state.cpp: a reload reaching the session.
+    bool key_revoked(const identity::Device& device, const GatewayState& previous) const;
+    void bound_by_key_expiry(const identity::Device& device);
+
     // session_device.cpp: packets from the device.
     void handle_device_frame(const mqtt::FrameHeader& header, std::span<const std::uint8_t> frame);
     void handle_device_publish(std::span<const std::uint8_t> frame);
@@ -193,6 +197,8 @@ private:
     void start_keepalive(std::uint16_t keep_alive_seconds);
     void keep_broker_alive(SteadyClock::time_point now);
     void expire_credential();
+    // The steady-clock time at which the wall-clock time `wall` comes.
+    static SteadyClock::time_point steady_deadline(Clock::time_point wall);
 
     // session_events.cpp: access events, summaries and log lines.
     audit::Event make_event(audit::EventType type) const;

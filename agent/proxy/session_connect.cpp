@@ -132,8 +132,7 @@ void Session::decide_connect(const GatewayState& state, mqtt::Connect connect,
         return;
     }
 
-    const auto remaining = admission.deadline - Clock::now();
-    credential_deadline_ = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(remaining);
+    credential_deadline_ = steady_deadline(admission.deadline);
     pending_connect_ = std::make_unique<mqtt::Connect>(std::move(connect));
     phase_ = Phase::connecting_broker;
     continue_to_broker();

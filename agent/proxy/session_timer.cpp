@@ -134,7 +134,13 @@ void Session::keep_broker_alive(SteadyClock::time_point now) {
     }
 }
 
-// The credential's deadline (exp plus the clock leeway) has passed: no
+Session::SteadyClock::time_point Session::steady_deadline(Clock::time_point wall) {
+    const auto remaining = wall - Clock::now();
+    return SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(remaining);
+}
+
+// The credential's deadline (exp plus the clock leeway, or the key's
+// not_after if that comes first) has passed: no
 // session outlives its credential.
 void Session::expire_credential() {
     GATEWARDEN_SESSION_LOG(debug, "credential expired");
