@@ -81,6 +81,8 @@ TEST_CASE("systemd default config loads") {
     CHECK(config.inventory == "/etc/gatewarden/inventory.json");
     CHECK(config.state_dir == "/var/lib/gatewarden");
     CHECK(config.audit.dir == "/var/log/gatewarden");
+    // Where the README's and systemd/README.md's `keygen --out /etc/gatewarden/gateway` writes it.
+    CHECK(config.audit.signing_key == "/etc/gatewarden/gateway.key");
 }
 
 }  // namespace
