@@ -65,7 +65,9 @@ std::string seq_text(std::uint64_t seq) { return "seq " + std::to_string(seq); }
 
 class Verifier {
   public:
-    explicit Verifier(const crypto::PublicKey& key) : key_(key), kid_(crypto::key_id(key)) {}
+    explicit Verifier(const crypto::PublicKey& key) : key_(key), kid_(crypto::key_id(key)) {
+        report_.trusted_kid = kid_;
+    }
 
     void visit(const LogLine& line);
     VerifyReport take_report() { return std::move(report_); }
@@ -219,6 +221,7 @@ void Verifier::check_seal(const nlohmann::json& parsed, std::uint64_t seq) {
     SealRecord seal{parsed["covers_seq"].get<std::uint64_t>(), *covers_hash,
                     parsed["kid"].get<std::string>(), *signature};
     if (seal.kid != kid_) {
+        ++report_.seals_by_other_keys[seal.kid];
         add_finding(FindingKind::bad_seal, seq,
                     "seal is signed by key " + seal.kid + ", not by the trusted key " + kid_);
         return;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -44,6 +45,11 @@ struct VerifyReport {
     // or one that a crash cut short. Not a failure, because the writer cuts
     // them at its next start and records that it did.
     std::uint64_t incomplete_tail_bytes = 0;
+    std::string trusted_kid;  // the key id of the key the seals were checked with
+    // Seals that name another key than the trusted one, counted per key id.
+    // When no seal names the trusted key, the likelier cause is a wrong
+    // --public-key rather than an altered log, and the text report says so.
+    std::map<std::string, std::uint64_t> seals_by_other_keys;
     std::vector<Finding> findings;  // at most kMaxFindings, in the order found
     std::uint64_t findings_not_listed = 0;
 

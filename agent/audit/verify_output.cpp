@@ -1,6 +1,7 @@
 // Text and JSON forms of a verification report (declared in verify.hpp).
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,16 @@ std::string counted(std::uint64_t count, std::string_view noun) {
     return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
 }
 
+// "key 1a2b (3 seals), key 3c4d (1 seal)".
+std::string other_keys_text(const std::map<std::string, std::uint64_t>& seals_by_key) {
+    std::string text;
+    for (const auto& [kid, count] : seals_by_key) {
+        if (!text.empty()) text += ", ";
+        text += "key " + kid + " (" + counted(count, "seal") + ")";
+    }
+    return text;
+}
+
 }  // namespace
 
 void print_report_text(std::ostream& out, const VerifyReport& report) {
@@ -34,6 +45,13 @@ void print_report_text(std::ostream& out, const VerifyReport& report) {
         out << "note: the newest segment ends with " << report.incomplete_tail_bytes
             << " bytes without a newline (a write in progress or cut short by a crash); "
                "the writer removes them at its next start\n";
+    }
+
+    if (report.seals == 0 && !report.seals_by_other_keys.empty()) {
+        out << "note: no seal names the trusted key " << report.trusted_kid << "; the seals name "
+            << other_keys_text(report.seals_by_other_keys)
+            << ". If --public-key is not the key of the gateway that wrote this log, pass that "
+               "gateway's gateway.pub; if it is, these seals were not made by it\n";
     }
 
     out << counted(report.lines, "line") << " in " << counted(report.segments, "segment") << ", "
@@ -62,6 +80,7 @@ nlohmann::json report_to_json(const VerifyReport& report) {
                            {"segments", report.segments},
                            {"lines", report.lines},
                            {"seals", report.seals},
+                           {"seals_by_other_keys", report.seals_by_other_keys},
                            {"last_sealed_seq", report.last_sealed_seq},
                            {"unsealed", report.unsealed},
                            {"incomplete_tail_bytes", report.incomplete_tail_bytes},

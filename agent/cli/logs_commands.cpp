@@ -88,14 +88,14 @@ int run_verify(const VerifyOptions& options) {
                         : std::filesystem::path(options.public_key);
     auto key = read_public_key(key_file);
     if (!key) return fail(key.error().message);
+
+    auto report = audit::verify_log(options.dir, key.value());
+    if (!report) return fail(report.error().message);
     if (key_from_folder) {
         std::cerr << "note: no --public-key given, so the folder's own copy " << key_file.string()
                   << " is used; pass the gateway's trusted key with --public-key to prove "
                      "the seals are the gateway's\n";
     }
-
-    auto report = audit::verify_log(options.dir, key.value());
-    if (!report) return fail(report.error().message);
 
     if (options.format == "json") {
         auto json = audit::report_to_json(report.value());

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <utility>
@@ -154,7 +155,34 @@ TEST_CASE("verify rejects seals of another key") {
     testing::TempDir dir;
     write_sample_log(dir.path());
     const auto other = crypto::generate_ed25519();
-    check_first_finding(verify(dir.path(), other.public_key), FindingKind::bad_seal, 4);
+    const auto report = verify(dir.path(), other.public_key);
+    check_first_finding(report, FindingKind::bad_seal, 4);
+
+    // Every seal names the gateway's key, so the report points at --public-key.
+    const std::string gateway_kid = crypto::key_id(test::test_key().public_key());
+    CHECK(report.seals_by_other_keys == std::map<std::string, std::uint64_t>{{gateway_kid, 3}});
+    std::ostringstream out;
+    print_report_text(out, report);
+    CHECK(out.str().find("note: no seal names the trusted key " + crypto::key_id(other.public_key) +
+                         "; the seals name key " + gateway_kid + " (3 seals). If --public-key is not") !=
+          std::string::npos);
+    CHECK(report_to_json(report)["seals_by_other_keys"][gateway_kid] == 3);
+}
+
+TEST_CASE("verify of a log with one forged seal gives no key note") {
+    testing::TempDir dir;
+    write_sample_log(dir.path());
+    const auto other = crypto::generate_ed25519();
+    edit_line(dir.path(), 6, [&](std::string& line) {
+        const std::string kid = nlohmann::json::parse(line)["kid"];
+        line.replace(line.find(kid), kid.size(), crypto::key_id(other.public_key));
+    });
+
+    const auto report = verify(dir.path());
+    CHECK(report.seals == 2);
+    std::ostringstream out;
+    print_report_text(out, report);
+    CHECK(out.str().find("note: no seal") == std::string::npos);
 }
 
 TEST_CASE("verify counts lines after last seal") {
