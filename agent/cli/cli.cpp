@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -23,12 +24,46 @@ constexpr const char* version_text = "gatewarden 0.1.0";
 constexpr int runtime_failure = 1;
 constexpr int usage_error = 2;
 
-int report_parse_error(const CLI::App& app, const CLI::ParseError& error) {
+// The command that parsing reached: "gatewarden", then each selected subcommand.
+CLI::App* deepest_command(CLI::App& app, std::string& path) {
+    path = app.get_name();
+    CLI::App* current = &app;
+    for (auto selected = current->get_subcommands(); !selected.empty(); selected = current->get_subcommands()) {
+        current = selected.front();
+        path += " " + current->get_name();
+    }
+    return current;
+}
+
+// CLI11 reports a mistyped command as "A subcommand is required" and a
+// mistyped option as the required one missing; the words it could not place
+// say what the user actually typed.
+std::string explain_parse_error(CLI::App& app, const CLI::ParseError& error) {
+    const std::vector<std::string> unplaced = app.remaining();
+    if (unplaced.empty() || error.get_name() != "RequiredError") return error.what();
+
+    std::string path;
+    CLI::App* command = deepest_command(app, path);
+    const std::string& first = unplaced.front();
+    const auto choices = command->get_subcommands([](const CLI::App*) { return true; });
+    if (!choices.empty() && !first.starts_with("-")) {
+        std::string names;
+        for (const CLI::App* choice : choices) names += (names.empty() ? "" : ", ") + choice->get_name();
+        const std::string use = choices.size() == 1 ? "use " : "use one of ";
+        return "unknown command \"" + first + "\" after \"" + path + "\": " + use + names;
+    }
+
+    std::string words;
+    for (const std::string& word : unplaced) words += (words.empty() ? "" : " ") + word;
+    return std::string(error.what()) + " (not understood: " + words + ")";
+}
+
+int report_parse_error(CLI::App& app, const CLI::ParseError& error) {
     // --help and --version end parsing with a "success" error. A
     // CLI::RuntimeError from a subcommand carries that subcommand's status.
     if (error.get_exit_code() == 0 || error.get_name() == "RuntimeError") return app.exit(error);
 
-    return report_error(std::string(error.what()) +
+    return report_error(explain_parse_error(app, error) +
                             "\nRun 'gatewarden --help' or 'gatewarden COMMAND --help' for usage.",
                         usage_error);
 }

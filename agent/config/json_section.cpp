@@ -123,7 +123,9 @@ std::string quote(std::string_view text) {
 
 std::string expect_string(const Json& value, const std::string& key) {
     if (!value.is_string()) {
-        throw ConfigError(key + ": expected a string, got " + describe_type(value));
+        const bool scalar = value.is_number() || value.is_boolean();
+        throw ConfigError(key + ": expected a string, got " + describe_type(value) +
+                          (scalar ? " (" + value.dump() + ")" : ""));
     }
     return value.get<std::string>();
 }

@@ -36,6 +36,13 @@ Enum parse_choice(const Section& section, std::string_view name, Enum fallback,
 std::chrono::milliseconds parse_duration_key(const Section& section, std::string_view name,
                                              std::chrono::milliseconds fallback,
                                              const detail::DurationRange& range) {
+    // A bare number is the likeliest mistake: say which unit to add.
+    const Json* value = section.find(name);
+    if (value != nullptr && value->is_number()) {
+        const std::string number = value->dump();
+        throw ConfigError(section.key_of(name) + ": expected a duration string such as \"30s\", got the number " +
+                          number + "; write \"" + number + "s\" for seconds");
+    }
     const auto text = section.optional_string(name);
     if (!text) return fallback;
     return detail::check_duration(*text, section.key_of(name), range);

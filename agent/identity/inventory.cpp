@@ -1,5 +1,7 @@
 #include "agent/identity/inventory.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -25,8 +27,10 @@ const Owner* Inventory::find_owner(std::string_view id) const {
 Inventory load_inventory(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
     if (!in) {
-        throw InventoryError("cannot open the inventory file " + file.string() +
-                             ": check the path and that the service user may read it");
+        const std::string cause = std::strerror(errno);
+        throw InventoryError("cannot open the inventory file " + file.string() + ": " + cause +
+                             "; check the configuration's \"inventory\" path and that the service "
+                             "user may read the file");
     }
 
     // One read of the size the file has: a fleet's inventory runs to tens of

@@ -101,7 +101,10 @@ DeviceStatus device_status(const RawField& value, const Entry& entry) {
 
 std::chrono::seconds max_token_ttl(const RawField& value, const Entry& entry, ParsedTimes& times) {
     if (!value.present()) return kDefaultMaxTokenTtl;
-    if (!value.is_string()) fail(entry, {"max_token_ttl"}, "must be a duration string such as \"15m\"");
+    if (!value.is_string()) {
+        fail(entry, {"max_token_ttl"},
+             "invalid value " + shown(as_json(value)) + ": must be a duration string such as \"15m\" or \"900s\"");
+    }
     if (!times.ttl_text.empty() && value.text == times.ttl_text) return times.ttl;
 
     const auto duration = parse_duration(value.text);

@@ -91,6 +91,7 @@ int run_daemon(const config::Config& config) {
     control.start_listeners();
     spdlog::info("proxy: listening on {} ({} network thread{}, broker {}, {} devices)", control.listen_addresses(),
                  network_threads, network_threads == 1 ? "" : "s", config.broker.to_string(), device_count);
+    warn_about_unadmittable_devices(initial_state->inventory, config.gateway.environment);
 
     main_context.run();
 

@@ -105,6 +105,7 @@ void DaemonControl::reload() {
     events_.record(std::move(event));
     spdlog::info("proxy: reloaded {} ({} devices, generation {})", services_.config.inventory.string(),
                  next->inventory.devices.size(), next->generation);
+    warn_about_unadmittable_devices(next->inventory, services_.config.gateway.environment);
 }
 
 void DaemonControl::begin_stop() {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string_view>
 
 #include "agent/identity/inventory.hpp"
 #include "agent/policy/device_rules.hpp"
@@ -19,10 +20,14 @@ struct GatewayState {
 };
 
 // Loads the inventory and its policies and checks that every device names a
-// policy that exists. Throws identity::InventoryError, policy::PolicyError or
-// std::runtime_error (a device whose policy is missing), each naming the entry.
+// policy that exists. Throws identity::InventoryError (also for a device whose
+// policy is missing) or policy::PolicyError, each naming the file and the entry.
 std::shared_ptr<const GatewayState> load_gateway_state(const std::filesystem::path& inventory_file,
                                                        std::uint64_t generation);
+
+// Logs at warn level each group of devices that the inventory loads but that
+// no CONNECT can admit (identity::inventory_warnings), at start and reload.
+void warn_about_unadmittable_devices(const identity::Inventory& inventory, std::string_view gateway_environment);
 
 // The current snapshot. Thread safe: readers take a reference that stays
 // valid however often the snapshot is replaced.

@@ -63,7 +63,7 @@ TEST_CASE("wrong type names key and type") {
     };
     const Case cases[] = {
         {"/gateway", "gw-01", "gateway: expected an object, got a string"},
-        {"/gateway/id", 7, "gateway.id: expected a string, got an integer"},
+        {"/gateway/id", 7, "gateway.id: expected a string, got an integer (7)"},
         {"/listen", "127.0.0.1:1884", "listen: expected an array, got a string"},
         {"/listen/0", 1884, "listen[0]: expected a string \"HOST:PORT\" or an object"},
         {"/broker", Json::array({"127.0.0.1:21883"}), "broker: expected a string, got an array"},
@@ -71,8 +71,13 @@ TEST_CASE("wrong type names key and type") {
         {"/threads", "4", "threads: expected an integer, got a string"},
         {"/threads", 2.5, "threads: expected an integer, got a floating-point number"},
         {"/sessions", true, "sessions: expected an object, got a boolean"},
-        {"/sessions/connect_timeout", 10, "sessions.connect_timeout: expected a string"},
-        {"/audit/on_failure", false, "audit.on_failure: expected a string, got a boolean"},
+        {"/sessions/connect_timeout", 10,
+         "sessions.connect_timeout: expected a duration string such as \"30s\", got the number 10; "
+         "write \"10s\" for seconds"},
+        {"/credentials/clock_leeway", 30,
+         "credentials.clock_leeway: expected a duration string such as \"30s\", got the number 30; "
+         "write \"30s\" for seconds"},
+        {"/audit/on_failure", false, "audit.on_failure: expected a string, got a boolean (false)"},
     };
     for (const auto& test : cases) {
         const std::string pointer = test.pointer;

@@ -62,6 +62,28 @@ TEST_CASE("missing subcommand is usage error") {
     CHECK(result.errors.starts_with("gatewarden: error: A subcommand is required"));
 }
 
+TEST_CASE("mistyped command is named") {
+    SUBCASE("top level") {
+        const CliResult result = run_gatewarden({"runn", "--config", "c.json"});
+        CHECK(result.exit_status == 2);
+        CHECK(result.errors.starts_with(
+            "gatewarden: error: unknown command \"runn\" after \"gatewarden\": use one of run, keygen, token, logs\n"));
+    }
+    SUBCASE("under logs") {
+        const CliResult result = run_gatewarden({"logs", "qurey", "--dir", "events"});
+        CHECK(result.exit_status == 2);
+        CHECK(result.errors.starts_with(
+            "gatewarden: error: unknown command \"qurey\" after \"gatewarden logs\": use one of verify, query\n"));
+    }
+}
+
+TEST_CASE("mistyped required option is shown") {
+    const CliResult result = run_gatewarden({"run", "--confg", "c.json"});
+
+    CHECK(result.exit_status == 2);
+    CHECK(result.errors.starts_with("gatewarden: error: --config is required (not understood: --confg c.json)\n"));
+}
+
 TEST_CASE("unknown log level is usage error") {
     const CliResult result = run_gatewarden({"--log-level", "loud", "run", "--config", "x.json"});
 
@@ -82,6 +104,29 @@ TEST_CASE("run reports config errors with status 2") {
     CHECK(result.errors == "gatewarden: error: " + file.string() +
                                ": sessions.conect_timeout: unknown key; known keys are "
                                "connect_timeout, deny_action_v311\n");
+}
+
+TEST_CASE("run reports a device without its policy with status 2") {
+    const TempDir dir;
+    REQUIRE(run_gatewarden({"keygen", "--out", (dir / "gateway").string()}).exit_status == 0);
+    const auto inventory = dir / "inventory.json";
+    write_file(inventory, R"({"owners": [{"id": "water", "contact": "w@example.com", "status": "active"}],
+                              "policies": {"sensor": {}},
+                              "devices": [{"id": "pump-1", "owner": "water", "environment": "plant-a",
+                                           "policy": "pumps", "keys": []}]})");
+    Json document = minimal_config();
+    document["inventory"] = inventory.string();
+    document["audit"]["signing_key"] = (dir / "gateway.key").string();
+    const auto file = dir / "config.json";
+    write_file(file, document.dump());
+
+    const CliResult result = run_gatewarden({"run", "--config", file.string()});
+
+    // 2 is the status that the unit's RestartPreventExitStatus= does not restart.
+    CHECK(result.exit_status == 2);
+    CHECK(result.errors == "gatewarden: error: inventory " + inventory.string() +
+                               ": devices[0] (id \"pump-1\"): policy \"pumps\" is not in \"policies\": "
+                               "add the policy or change the device's \"policy\"\n");
 }
 
 TEST_CASE("run reports bad override flags") {

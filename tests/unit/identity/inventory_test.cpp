@@ -234,7 +234,8 @@ TEST_CASE("inventory device errors") {
     }
     SUBCASE("max_token_ttl not a string") {
         device["max_token_ttl"] = 900;
-        check_error(document, entry + "max_token_ttl: must be a duration string");
+        check_error(document, entry + "max_token_ttl: invalid value 900: must be a duration string such as "
+                                      "\"15m\" or \"900s\"");
     }
     SUBCASE("max_token_ttl below a second") {
         device["max_token_ttl"] = "1500ms";
