@@ -48,7 +48,8 @@ struct VerifyReport {
     std::string trusted_kid;  // the key id of the key the seals were checked with
     // Seals that name another key than the trusted one, counted per key id.
     // When no seal names the trusted key, the likelier cause is a wrong
-    // --public-key rather than an altered log, and the text report says so.
+    // --public-key rather than an altered log, and the text report adds a
+    // note to that effect.
     std::map<std::string, std::uint64_t> seals_by_other_keys;
     std::vector<Finding> findings;  // at most kMaxFindings, in the order found
     std::uint64_t findings_not_listed = 0;

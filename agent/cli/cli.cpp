@@ -35,9 +35,9 @@ CLI::App* deepest_command(CLI::App& app, std::string& path) {
     return current;
 }
 
-// CLI11 reports a mistyped command as "A subcommand is required" and a
-// mistyped option as the required one missing; the words it could not place
-// say what the user actually typed.
+// CLI11 reports a mistyped command as "A subcommand is required", and a
+// mistyped option as the required one missing. The words it could not place
+// are what the user actually typed, so the message shows them.
 std::string explain_parse_error(CLI::App& app, const CLI::ParseError& error) {
     const std::vector<std::string> unplaced = app.remaining();
     if (unplaced.empty() || error.get_name() != "RequiredError") return error.what();

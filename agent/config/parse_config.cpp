@@ -36,7 +36,7 @@ Enum parse_choice(const Section& section, std::string_view name, Enum fallback,
 std::chrono::milliseconds parse_duration_key(const Section& section, std::string_view name,
                                              std::chrono::milliseconds fallback,
                                              const detail::DurationRange& range) {
-    // A bare number is the likeliest mistake: say which unit to add.
+    // A bare number is the likeliest mistake, so the message names the unit to add.
     const Json* value = section.find(name);
     if (value != nullptr && value->is_number()) {
         const std::string number = value->dump();
