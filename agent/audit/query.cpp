@@ -17,12 +17,16 @@ struct Column {
     std::size_t width;  // characters before the separating space; 0 for the last column
 };
 
-// TYPE fits the longest event type, credential_expired. RULE fits a policy
-// name of 18 characters with a rule such as "subscribe.allow[12]", because
-// the index identifies the rule that decided.
-constexpr Column kColumns[] = {{"TIME", 27},  {"TYPE", 18},         {"DEVICE", 20},
-                               {"OWNER", 16}, {"TOPIC/FILTER", 32}, {"DECISION", 8},
-                               {"RULE", 38},  {"REASON", 0}};
+// TYPE fits the longest event type, credential_expired. KID fits the
+// 16-character key ids that keygen suggests, so that a responder sees which
+// key a session used around a rotation. RULE fits a policy name of 18
+// characters with a rule such as "subscribe.allow[12]", because the index
+// identifies the rule that decided. REASON fits
+// unsupported_protocol_version. The topic comes last and is never cut,
+// because it is what a responder searches the rows for.
+constexpr Column kColumns[] = {{"TIME", 27},     {"TYPE", 18},     {"DEVICE", 20}, {"OWNER", 16},
+                               {"KID", 16},      {"DECISION", 8},  {"RULE", 38},   {"REASON", 28},
+                               {"TOPIC/FILTER", 0}};
 
 std::string string_field(const nlohmann::json& event, const char* name) {
     const auto field = event.find(name);
@@ -94,14 +98,18 @@ void print_header(std::ostream& out) {
 void print_event_row(std::ostream& out, const nlohmann::json& event) {
     std::string topic = string_field(event, "topic");
     if (topic.empty()) topic = string_field(event, "filter");
+    const auto credential = event.find("credential");
+    const std::string kid =
+        credential != event.end() && credential->is_object() ? string_field(*credential, "kid") : std::string();
     const std::string cells[std::size(kColumns)] = {string_field(event, "time"),
                                                     string_field(event, "type"),
                                                     string_field(event, "device"),
                                                     string_field(event, "owner"),
-                                                    topic,
+                                                    kid,
                                                     string_field(event, "decision"),
                                                     string_field(event, "rule"),
-                                                    string_field(event, "reason")};
+                                                    string_field(event, "reason"),
+                                                    topic};
     print_row(out, cells);
 }
 

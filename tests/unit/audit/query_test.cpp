@@ -27,6 +27,7 @@ void write_query_log(const std::filesystem::path& dir) {
     subscribe.filter = "plant/+/temp";
     Event denied_publish = make_event(EventType::publish, "cam-1", "plant/a/temp", "deny");
     denied_publish.rule = "camera:publish.deny[0]";
+    denied_publish.credential = CredentialRef{"jwt", "7fadf4d40cb412a1", "jti-1", 1812196800};
     test::write_events(
         dir,
         {
@@ -132,6 +133,9 @@ TEST_CASE("query table has header and rows") {
     CHECK(second.find("plant/a/temp") == header.find("TOPIC/FILTER"));
     CHECK(second.find("deny") == header.find("DECISION"));
     CHECK(second.find("camera:publish.deny[0]") == header.find("RULE"));
+    CHECK(second.find("7fadf4d40cb412a1") == header.find("KID"));
+    // The topic is the last column and never cut.
+    CHECK(second.ends_with(" plant/a/temp"));
     CHECK_FALSE(std::getline(lines, extra));
 }
 
