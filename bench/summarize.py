@@ -7,6 +7,10 @@ and the ratios gatewarden/direct and gatewarden/relay. For the fixed-rate
 latency scenarios it also prints the latency each hop adds over direct. CPU
 figures are the broker's and the proxy's CPU time per delivered message or
 per login.
+
+When the run had a "compare" setup (bench/run --compare BINARY), a second
+table sets that binary beside gatewarden: both medians, their ratio, and in
+how many rounds of the same number the compared binary's figure was lower.
 """
 
 import collections
@@ -30,6 +34,7 @@ FIGURES = {
     "broker_cpu_us_login": "broker CPU us/login",
 }
 SETUPS = ("direct", "relay", "gatewarden")
+COMPARED = "compare"
 
 
 def figures_for(scenario):
@@ -60,17 +65,19 @@ def number(value):
 
 def main(path):
     values = collections.defaultdict(list)
+    rounds_by_setup = collections.defaultdict(dict)  # round -> value, to pair rounds
     order = []
     with open(path, encoding="utf-8") as results:
         for line in results:
             fields = line.rstrip("\n").split("\t")
             if len(fields) != 6:
                 continue
-            nodelay, scenario, setup, _round, key, value = fields
+            nodelay, scenario, setup, round_number, key, value = fields
             if (nodelay, scenario) not in order:
                 order.append((nodelay, scenario))
             try:
                 values[(nodelay, scenario, setup, key)].append(float(value))
+                rounds_by_setup[(nodelay, scenario, setup, key)][round_number] = float(value)
             except ValueError:
                 continue
 
@@ -78,6 +85,13 @@ def main(path):
         samples = values.get((nodelay, scenario, setup, key))
         return statistics.median(samples) if samples else None
 
+    print_main_table(order, values, median)
+    if any(setup == COMPARED for (_n, _s, setup, _k) in values):
+        print()
+        print_comparison(order, rounds_by_setup, median)
+
+
+def print_main_table(order, values, median):
     header = f"{'nodelay':7} {'scenario':11} {'figure':22} {'direct':>9} {'relay':>9} {'gatewarden':>10} {'gw/direct':>9} {'gw/relay':>8}  runs"
     print(header)
     print("-" * len(header))
@@ -97,6 +111,26 @@ def main(path):
                     continue
                 print(f"{nodelay:7} {scenario:11} {'added ' + FIGURES[key]:22} {'':>9} {number(relay - direct):>9} "
                       f"{number(gateway - direct):>10}")
+
+
+def print_comparison(order, rounds_by_setup, median):
+    """gatewarden against the binary given to --compare, paired by round."""
+    header = (f"{'nodelay':7} {'scenario':11} {'figure':22} {'gatewarden':>10} {'compare':>9} "
+              f"{'cmp/gw':>7}  compare lower in")
+    print(header)
+    print("-" * len(header))
+    for nodelay, scenario in order:
+        for key in figures_for(scenario):
+            base = median(nodelay, scenario, "gatewarden", key)
+            other = median(nodelay, scenario, COMPARED, key)
+            if base is None or other is None:
+                continue
+            base_rounds = rounds_by_setup[(nodelay, scenario, "gatewarden", key)]
+            other_rounds = rounds_by_setup[(nodelay, scenario, COMPARED, key)]
+            paired = [r for r in base_rounds if r in other_rounds]
+            lower = sum(1 for r in paired if other_rounds[r] < base_rounds[r])
+            print(f"{nodelay:7} {scenario:11} {FIGURES[key]:22} {number(base):>10} {number(other):>9} "
+                  f"{ratio(other, base):>7}  {lower} of {len(paired)} rounds")
 
 
 if __name__ == "__main__":
