@@ -222,10 +222,13 @@ void Verifier::check_seal(const nlohmann::json& parsed, std::uint64_t seq) {
                     parsed["kid"].get<std::string>(), *signature};
     if (seal.kid != kid_) {
         ++report_.seals_by_other_keys[seal.kid];
+        const std::size_t listed = report_.findings.size();
         add_finding(FindingKind::bad_seal, seq,
                     "seal is signed by key " + seal.kid + ", not by the trusted key " + kid_);
+        if (report_.findings.size() > listed) report_.findings.back().other_key = true;
         return;
     }
+    ++report_.seals_naming_trusted_key;
     if (!seal_signature_valid(key_, parsed["gateway"].get<std::string>(), seal)) {
         add_finding(FindingKind::bad_seal, seq, "seal signature is invalid");
         return;

@@ -33,6 +33,7 @@ struct Finding {
     std::string segment;     // file name of the segment holding the line
     std::uint64_t line = 0;  // 1-based line number in that segment
     std::string message;
+    bool other_key = false;  // a bad_seal only because the seal names another key
 };
 
 struct VerifyReport {
@@ -46,6 +47,7 @@ struct VerifyReport {
     // them at its next start and records that it did.
     std::uint64_t incomplete_tail_bytes = 0;
     std::string trusted_kid;  // the key id of the key the seals were checked with
+    std::uint64_t seals_naming_trusted_key = 0;  // valid or not
     // Seals that name another key than the trusted one, counted per key id.
     // When no seal names the trusted key, the likelier cause is a wrong
     // --public-key rather than an altered log, and the text report adds a
@@ -57,6 +59,11 @@ struct VerifyReport {
     static constexpr std::size_t kMaxFindings = 1000;
 
     bool whole() const noexcept { return findings.empty() && findings_not_listed == 0; }
+    // True when seals exist but none names the trusted key: most likely the
+    // key given is not the one of the gateway that wrote the log.
+    bool no_seal_names_trusted_key() const noexcept {
+        return seals_naming_trusted_key == 0 && !seals_by_other_keys.empty();
+    }
     std::optional<std::uint64_t> first_wrong_seq() const;
 };
 

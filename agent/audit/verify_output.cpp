@@ -10,6 +10,8 @@
 namespace gatewarden::audit {
 namespace {
 
+constexpr std::uint64_t kOtherKeyFindingsListed = 3;
+
 // The finding with the lowest seq; the report must have one.
 const Finding& first_finding(const VerifyReport& report) {
     return *std::min_element(report.findings.begin(), report.findings.end(),
@@ -34,9 +36,25 @@ std::string other_keys_text(const std::map<std::string, std::uint64_t>& seals_by
 }  // namespace
 
 void print_report_text(std::ostream& out, const VerifyReport& report) {
+    // With the wrong key every seal is a finding. The likely cause comes
+    // first, and only a few of those findings follow, so the cause is not buried.
+    const bool wrong_key_likely = report.no_seal_names_trusted_key();
+    if (wrong_key_likely) {
+        out << "note: no seal names the trusted key " << report.trusted_kid << "; the seals name "
+            << other_keys_text(report.seals_by_other_keys)
+            << ". If --public-key is not the key of the gateway that wrote this log, pass that "
+               "gateway's gateway.pub; if it is, these seals were not made by it\n";
+    }
+
+    std::uint64_t other_key_findings = 0;
     for (const Finding& finding : report.findings) {
+        if (wrong_key_likely && finding.other_key && ++other_key_findings > kOtherKeyFindingsListed) continue;
         out << "seq " << finding.seq << ": " << to_string(finding.kind) << ": " << finding.message
             << " (" << finding.segment << " line " << finding.line << ")\n";
+    }
+    if (other_key_findings > kOtherKeyFindingsListed) {
+        out << counted(other_key_findings - kOtherKeyFindingsListed, "more seal")
+            << " naming another key not listed (--format json lists them)\n";
     }
     if (report.findings_not_listed > 0) {
         out << report.findings_not_listed << " more findings not listed\n";
@@ -47,15 +65,14 @@ void print_report_text(std::ostream& out, const VerifyReport& report) {
                "the writer removes them at its next start\n";
     }
 
-    if (report.seals == 0 && !report.seals_by_other_keys.empty()) {
-        out << "note: no seal names the trusted key " << report.trusted_kid << "; the seals name "
-            << other_keys_text(report.seals_by_other_keys)
-            << ". If --public-key is not the key of the gateway that wrote this log, pass that "
-               "gateway's gateway.pub; if it is, these seals were not made by it\n";
-    }
-
     out << counted(report.lines, "line") << " in " << counted(report.segments, "segment") << ", "
-        << counted(report.seals, "valid seal") << ", last sealed seq " << report.last_sealed_seq << ", "
+        << counted(report.seals, "valid seal");
+    if (!report.seals_by_other_keys.empty()) {
+        std::uint64_t others = 0;
+        for (const auto& [kid, count] : report.seals_by_other_keys) others += count;
+        out << " (and " << others << " naming another key)";
+    }
+    out << ", last sealed seq " << report.last_sealed_seq << ", "
         << counted(report.unsealed, "unsealed event") << " after the last seal: ";
     if (report.whole()) {
         out << "chain and seals are whole\n";

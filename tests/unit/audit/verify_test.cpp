@@ -163,10 +163,26 @@ TEST_CASE("verify rejects seals of another key") {
     CHECK(report.seals_by_other_keys == std::map<std::string, std::uint64_t>{{gateway_kid, 3}});
     std::ostringstream out;
     print_report_text(out, report);
-    CHECK(out.str().find("note: no seal names the trusted key " + crypto::key_id(other.public_key) +
-                         "; the seals name key " + gateway_kid + " (3 seals). If --public-key is not") !=
-          std::string::npos);
+    // The cause comes first, before the findings it explains.
+    CHECK(out.str().starts_with("note: no seal names the trusted key " + crypto::key_id(other.public_key) +
+                                "; the seals name key " + gateway_kid + " (3 seals). If --public-key is not"));
+    CHECK(out.str().find("0 valid seals (and 3 naming another key)") != std::string::npos);
     CHECK(report_to_json(report)["seals_by_other_keys"][gateway_kid] == 3);
+}
+
+TEST_CASE("verify with the wrong key lists only a few of its findings") {
+    testing::TempDir dir;
+    for (int session = 0; session < 6; ++session) {
+        test::write_events(dir.path(), {make_event(EventType::publish, "cam-1", "a/b", "deny")});
+    }
+    const auto other = crypto::generate_ed25519();
+    std::ostringstream out;
+    print_report_text(out, verify(dir.path(), other.public_key));
+
+    CHECK(out.str().find("seq 4: bad_seal") != std::string::npos);
+    CHECK(out.str().find("seq 8: bad_seal") == std::string::npos);
+    CHECK(out.str().find("3 more seals naming another key not listed (--format json lists them)") !=
+          std::string::npos);
 }
 
 TEST_CASE("verify of a log with one forged seal gives no key note") {
