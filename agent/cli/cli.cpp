@@ -35,15 +35,25 @@ CLI::App* deepest_command(CLI::App& app, std::string& path) {
     return current;
 }
 
-// CLI11 reports a mistyped command as "A subcommand is required", and a
-// mistyped option as the required one missing. The words it could not place
-// are what the user actually typed, so the message shows them.
+// CLI11 reports a mistyped command as "A subcommand is required", a
+// mistyped option as the required one missing, and an unknown option with
+// its words in reverse order. The words it could not place are what the
+// user actually typed, so the message shows them in order.
 std::string explain_parse_error(CLI::App& app, const CLI::ParseError& error) {
     const std::vector<std::string> unplaced = app.remaining();
-    if (unplaced.empty() || error.get_name() != "RequiredError") return error.what();
+    // CLI11 names an ExtrasError after the app, not its class, so test the type.
+    const bool extras = dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr;
+    const bool required = dynamic_cast<const CLI::RequiredError*>(&error) != nullptr;
+    if (unplaced.empty() || (!required && !extras)) return error.what();
 
     std::string path;
     CLI::App* command = deepest_command(app, path);
+    std::string words;
+    for (const std::string& word : unplaced) words += (words.empty() ? "" : " ") + word;
+    if (extras) {
+        return "not understood: " + words + "; check the spelling against '" + path + " --help'";
+    }
+
     const std::string& first = unplaced.front();
     const auto choices = command->get_subcommands([](const CLI::App*) { return true; });
     if (!choices.empty() && !first.starts_with("-")) {
@@ -53,8 +63,6 @@ std::string explain_parse_error(CLI::App& app, const CLI::ParseError& error) {
         return "unknown command \"" + first + "\" after \"" + path + "\": " + use + names;
     }
 
-    std::string words;
-    for (const std::string& word : unplaced) words += (words.empty() ? "" : " ") + word;
     return std::string(error.what()) + " (not understood: " + words + ")";
 }
 

@@ -77,6 +77,14 @@ TEST_CASE("mistyped command is named") {
     }
 }
 
+TEST_CASE("unknown option is shown as typed") {
+    const CliResult result = run_gatewarden({"run", "--config", "c.json", "--lisen", "127.0.0.1:1884"});
+
+    CHECK(result.exit_status == 2);
+    CHECK(result.errors.starts_with("gatewarden: error: not understood: --lisen 127.0.0.1:1884; check the "
+                                    "spelling against 'gatewarden run --help'\n"));
+}
+
 TEST_CASE("mistyped required option is shown") {
     const CliResult result = run_gatewarden({"run", "--confg", "c.json"});
 
