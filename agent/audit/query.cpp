@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iomanip>
+#include <sstream>
 
 #include "agent/audit/event.hpp"
 #include "agent/audit/line_reader.hpp"
@@ -78,15 +79,20 @@ std::string fit(std::string value, std::size_t width) {
 }
 
 void print_row(std::ostream& out, const std::string (&cells)[std::size(kColumns)]) {
+    std::ostringstream row;
     for (std::size_t i = 0; i < std::size(kColumns); ++i) {
         const std::size_t width = kColumns[i].width;
         if (width == 0) {
-            out << cells[i];
+            row << cells[i];
         } else {
-            out << std::left << std::setw(static_cast<int>(width)) << fit(cells[i], width) << ' ';
+            row << std::left << std::setw(static_cast<int>(width)) << fit(cells[i], width) << ' ';
         }
     }
-    out << '\n';
+
+    // Empty cells at the end leave padding that a diff or grep would trip on.
+    std::string text = row.str();
+    text.erase(text.find_last_not_of(' ') + 1);
+    out << text << '\n';
 }
 
 void print_header(std::ostream& out) {

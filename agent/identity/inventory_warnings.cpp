@@ -16,7 +16,7 @@ struct Affected {
         ++count;
         if (count > kDevicesNamed) return;
         if (!named.empty()) named += ", ";
-        named += device.id + " (\"" + value + "\")";
+        named += value.empty() ? device.id : device.id + " (\"" + value + "\")";
     }
 
     // "pump-1 (\"lab\"), pump-2 (\"lab\") and 3 more"

@@ -103,8 +103,9 @@ void DaemonControl::reload() {
                      {"devices", next->inventory.devices.size()},
                      {"owners", next->inventory.owners.size()}};
     events_.record(std::move(event));
-    spdlog::info("proxy: reloaded {} ({} devices, generation {})", services_.config.inventory.string(),
-                 next->inventory.devices.size(), next->generation);
+    const std::size_t devices = next->inventory.devices.size();
+    spdlog::info("proxy: reloaded {} ({} device{}, generation {})", services_.config.inventory.string(), devices,
+                 devices == 1 ? "" : "s", next->generation);
     warn_about_unadmittable_devices(next->inventory, services_.config.gateway.environment);
 }
 

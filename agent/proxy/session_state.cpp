@@ -51,13 +51,13 @@ void Session::apply_state(const GatewayState& state, const GatewayState& previou
         owner_id_ = device->owner;
     }
     if (!device_active || !owner_active || device->environment != services_.config.gateway.environment) {
-        spdlog::debug("{} ended by reload: device or owner no longer active", log_prefix());
+        spdlog::info("{} ended by reload: device or owner no longer active", log_prefix());
         end_session("device_retired", kAdministrativeAction);
         return;
     }
 
     if (key_revoked(*device, previous)) {
-        spdlog::debug("{} ended by reload: key \"{}\" removed or replaced", log_prefix(), credential_->kid);
+        spdlog::info("{} ended by reload: key \"{}\" removed or replaced", log_prefix(), credential_->kid);
         end_session("key_revoked", kAdministrativeAction);
         return;
     }

@@ -20,7 +20,7 @@ void check_mode(const std::filesystem::path& file) {
         throw std::runtime_error("audit.signing_key: cannot read " + file.string() + ": " +
                                  std::strerror(errno) +
                                  "; create it with `openssl genpkey -algorithm ed25519 -out " + file.string() +
-                                 "` or `gatewarden keygen`");
+                                 "` or `gatewarden keygen --out PREFIX`, which writes PREFIX.key");
     }
     if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         char mode[8];

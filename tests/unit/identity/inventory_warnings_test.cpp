@@ -58,7 +58,8 @@ TEST_CASE("a device without an owner is named") {
     const Inventory inventory = inventory_with(nlohmann::json::array({device("pump-1", "")}));
     const auto warnings = inventory_warnings(inventory, "plant-a");
     REQUIRE(warnings.size() == 1);
-    CHECK(warnings[0].starts_with("inventory: 1 device without an owner, granted nothing: pump-1"));
+    CHECK(warnings[0] == "inventory: 1 device without an owner, granted nothing: pump-1; set each device's "
+                         "\"owner\" to an id in \"owners\"");
 }
 
 TEST_CASE("devices of another environment are counted and the first few named") {
