@@ -94,6 +94,9 @@ void EventLoop::run() {
         wait_and_dispatch();
         timers_.run_due(TimerQueue::Clock::now());
     }
+    // What the last batch deferred (sessions' counts of allowed traffic
+    // among it) still runs, so that nothing it was to hand on is lost.
+    run_deferred();
 }
 
 // Waits for readiness, posted tasks or the earliest deadline, then hands each

@@ -63,7 +63,7 @@ public:
     // The loop's thread only -----------------------------------------------
     void run();
     // Runs `task` after the events of the current batch, before the loop
-    // waits again.
+    // waits again, or before run() returns.
     void defer(Task task);
     // Registers `descriptor` for input, output and hang-up, edge-triggered.
     // It stays registered until it is closed. `watcher` must stay valid

@@ -298,6 +298,27 @@ TEST_CASE("allowed publishes summarised per interval") {
     CHECK(events_matching(gateway.daemon().events(), {{"type", "publish"}, {"decision", "allow"}}).empty());
 }
 
+// The counts reach the summary after the network thread's batch of events,
+// and the last summaries are written at the stop: nothing counted just
+// before a stop is lost.
+TEST_CASE("allowed traffic just before a stop is summarised") {
+    TestGateway gateway;
+    gateway.config_patch = {{"audit", {{"publish_events", "summary"}, {"summary_interval", "1h"}}}};
+    gateway.add_device("sensor-1");
+    gateway.start();
+    auto device = gateway.connected_device("sensor-1", MqttVersion::v5);
+    for (int i = 0; i < 5; ++i) REQUIRE(device->publish("sensors/sensor-1/temp", "20", 1).acknowledged);
+
+    gateway.daemon().stop();
+
+    std::int64_t counted = 0;
+    for (const Event& event : events_matching(gateway.daemon().events(),
+                                              {{"type", "publish_summary"}, {"device", "sensor-1"}})) {
+        counted += event["details"]["count"].get<std::int64_t>();
+    }
+    CHECK(counted == 5);
+}
+
 namespace {
 
 // The sums of details.count and details.bytes over the summaries of `type`
