@@ -94,8 +94,8 @@ void EventLoop::run() {
         wait_and_dispatch();
         timers_.run_due(TimerQueue::Clock::now());
     }
-    // What the last batch deferred (sessions' counts of allowed traffic
-    // among it) still runs, so that nothing it was to hand on is lost.
+    // What the last batch deferred still runs, so that nothing it was to do
+    // (a session letting go of itself, a close deadline) is left undone.
     run_deferred();
 }
 

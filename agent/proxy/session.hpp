@@ -208,7 +208,6 @@ private:
     void record_publish_decision(const mqtt::Publish& publish, const policy::Decision& decision, Side side);
     void count_allowed(const mqtt::Publish& publish, Side side);
     void flush_tally();
-    void defer_tally_flush();
     bool record_each_publish() const;
     std::string log_prefix() const;
 
@@ -221,14 +220,13 @@ private:
     mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v311;
     bool broker_connecting_ = false;  // a connect to the broker is in progress
     bool device_active_ = false;      // a device packet arrived since the last write to the broker
-    bool tally_flush_deferred_ = false;  // defer_tally_flush() queued a task not yet run
     std::shared_ptr<const policy::DeviceRules> rules_;  // replaced only by set_rules()
     LastDecision last_publish_;   // from the device
     LastDecision last_delivery_;  // from the broker
     Connection device_;
     Connection broker_;
     SteadyClock::time_point last_broker_write_{};
-    audit::TrafficTally tally_;  // allowed traffic since the last batch, in "summary" mode
+    audit::TrafficTally tally_;  // allowed traffic of the current turn, in "summary" mode
 
     std::uint64_t number_;
     std::shared_ptr<Session> keep_alive_;  // from start() until both sides are closed

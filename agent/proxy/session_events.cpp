@@ -88,23 +88,6 @@ void Session::count_allowed(const mqtt::Publish& publish, Side side) {
     }
 }
 
-// The summary's clock read, lock and map are not in the cache after a quiet
-// spell: about 1 µs. Handed over at the end of each turn, they delayed every
-// later session of the same wake-up, and so the later messages of a burst
-// that arrived on several connections. After the batch they delay none. The
-// task keeps a reference to the session, so the counts of a session that
-// ends in the batch are handed over too.
-void Session::defer_tally_flush() {
-    if (tally_flush_deferred_ || services_.summary == nullptr || tally_.empty()) {
-        return;
-    }
-    tally_flush_deferred_ = true;
-    loop_.defer([self = shared_from_this()] {
-        self->tally_flush_deferred_ = false;
-        self->flush_tally();
-    });
-}
-
 GATEWARDEN_HOT
 void Session::flush_tally() {
     if (services_.summary == nullptr || tally_.empty()) {
