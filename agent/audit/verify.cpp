@@ -65,9 +65,7 @@ std::string seq_text(std::uint64_t seq) { return "seq " + std::to_string(seq); }
 
 class Verifier {
   public:
-    explicit Verifier(const crypto::PublicKey& key) : key_(key), kid_(crypto::key_id(key)) {
-        report_.trusted_kid = kid_;
-    }
+    explicit Verifier(const crypto::PublicKey& key) : key_(key) { report_.trusted_kid = crypto::key_id(key); }
 
     void visit(const LogLine& line);
     VerifyReport take_report() { return std::move(report_); }
@@ -77,13 +75,14 @@ class Verifier {
     void check_neighbours(std::uint64_t seq);
     void check_seal(const nlohmann::json& parsed, std::uint64_t seq);
     void remember(std::uint64_t seq, LineInfo info);
-    // Records a finding about the current line, or about the remembered line `at`.
-    void add_finding(FindingKind kind, std::uint64_t seq, std::string message,
-                     const LineInfo* at = nullptr);
+    // Records a finding about the current line, or about the remembered line
+    // `at`. Returns the finding when it is listed, or nullptr when its seq
+    // already has one or the list is full.
+    Finding* add_finding(FindingKind kind, std::uint64_t seq, std::string message,
+                         const LineInfo* at = nullptr);
     std::uint64_t unsealed_after(std::uint64_t covers_seq) const;
 
     const crypto::PublicKey& key_;
-    std::string kid_;
     VerifyReport report_;
     const LogLine* current_ = nullptr;
 
@@ -94,19 +93,19 @@ class Verifier {
     std::set<std::uint64_t> seqs_with_findings_;
 };
 
-void Verifier::add_finding(FindingKind kind, std::uint64_t seq, std::string message,
-                           const LineInfo* at) {
+Finding* Verifier::add_finding(FindingKind kind, std::uint64_t seq, std::string message,
+                               const LineInfo* at) {
     // One finding per seq: the first explains the rest (a malformed line also
     // breaks the next line's prev, for instance).
-    if (!seqs_with_findings_.insert(seq).second) return;
+    if (!seqs_with_findings_.insert(seq).second) return nullptr;
     if (report_.findings.size() >= VerifyReport::kMaxFindings) {
         report_.findings_not_listed += 1;
-        return;
+        return nullptr;
     }
     const Segment* segment = at ? at->segment : current_->segment;
     const std::uint64_t line_number = at ? at->line_number : current_->line_number;
-    report_.findings.push_back(
-        {kind, seq, segment->path.filename().string(), line_number, std::move(message)});
+    return &report_.findings.emplace_back(
+        Finding{kind, seq, segment->path.filename().string(), line_number, std::move(message)});
 }
 
 void Verifier::visit(const LogLine& line) {
@@ -220,12 +219,12 @@ void Verifier::check_seal(const nlohmann::json& parsed, std::uint64_t seq) {
 
     SealRecord seal{parsed["covers_seq"].get<std::uint64_t>(), *covers_hash,
                     parsed["kid"].get<std::string>(), *signature};
-    if (seal.kid != kid_) {
+    if (seal.kid != report_.trusted_kid) {
         ++report_.seals_by_other_keys[seal.kid];
-        const std::size_t listed = report_.findings.size();
-        add_finding(FindingKind::bad_seal, seq,
-                    "seal is signed by key " + seal.kid + ", not by the trusted key " + kid_);
-        if (report_.findings.size() > listed) report_.findings.back().other_key = true;
+        Finding* finding = add_finding(FindingKind::bad_seal, seq,
+                                       "seal is signed by key " + seal.kid + ", not by the trusted key " +
+                                           report_.trusted_kid);
+        if (finding != nullptr) finding->other_key = true;
         return;
     }
     ++report_.seals_naming_trusted_key;

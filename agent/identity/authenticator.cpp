@@ -66,6 +66,7 @@ bool credential_rejected(Admission& admission, const Inventory& inventory, const
     }
     if (!signature_valid) return reject(admission, RejectClass::bad_credentials, "bad_signature");
 
+    admission.key = key;
     jws = std::move(decoded.value());
     return false;
 }
@@ -129,8 +130,7 @@ Admission Authenticator::check(const Inventory& inventory, const mqtt::Connect& 
     admission.deadline = claims.value().expires_at() + settings_.clock_leeway;
     // A session ends with its key, so one admitted just before the key's
     // not_after does not run on with it for the token's lifetime.
-    const DeviceKey* key = admission.device->find_key(admission.kid);
-    if (key != nullptr && key->not_after) admission.deadline = std::min(admission.deadline, *key->not_after);
+    if (admission.key->not_after) admission.deadline = std::min(admission.deadline, *admission.key->not_after);
 
     const auto max_ttl = std::min<std::chrono::milliseconds>(admission.device->max_token_ttl,
                                                               settings_.max_token_ttl);

@@ -65,6 +65,7 @@ struct Admission {
     std::string reason;
     const Device* device = nullptr;  // points into the inventory passed to admit()
     const Owner* owner = nullptr;
+    const DeviceKey* key = nullptr;  // the key that verified the token; points into the inventory too
     std::string kid;
     std::string jti;
     std::optional<std::int64_t> exp;  // seconds since the Unix epoch

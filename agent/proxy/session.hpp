@@ -169,8 +169,8 @@ private:
     void handle_connack(std::span<const std::uint8_t> frame);
 
     // session_state.cpp: a reload reaching the session.
-    bool key_revoked(const identity::Device& device, const GatewayState& previous) const;
-    void bound_by_key_expiry(const identity::Device& device);
+    bool key_revoked(const identity::DeviceKey* key, const GatewayState& previous) const;
+    void bound_by_key_expiry(const identity::DeviceKey& key);
 
     // session_device.cpp: packets from the device.
     void handle_device_frame(const mqtt::FrameHeader& header, std::span<const std::uint8_t> frame);

@@ -10,11 +10,10 @@ constexpr std::uint8_t kAdministrativeAction = 0x98;
 }
 
 // True when the key that verified this session's token is no longer the
-// device's: removed, or given other key material under the same kid. An
-// operator removes a key to revoke it, so its sessions must not outlive it.
-bool Session::key_revoked(const identity::Device& device, const GatewayState& previous) const {
-    if (!credential_) return false;
-    const identity::DeviceKey* key = device.find_key(credential_->kid);
+// device's: removed (`key` is null), or given other key material under the
+// same kid. An operator removes a key to revoke it, so its sessions must not
+// outlive it. `key` is the reloaded device's key of the session's kid.
+bool Session::key_revoked(const identity::DeviceKey* key, const GatewayState& previous) const {
     if (key == nullptr) return true;
 
     const identity::Device* before = previous.inventory.find_device(device_id_);
@@ -22,13 +21,12 @@ bool Session::key_revoked(const identity::Device& device, const GatewayState& pr
     return old_key != nullptr && old_key->public_key != key->public_key;
 }
 
-// A reload may give the key an earlier not_after: the session then ends by
+// A reload may give the key an earlier not_after. The session then ends by
 // that time, as one admitted after the reload would.
-void Session::bound_by_key_expiry(const identity::Device& device) {
-    const identity::DeviceKey* key = credential_ ? device.find_key(credential_->kid) : nullptr;
-    if (key == nullptr || !key->not_after) return;
+void Session::bound_by_key_expiry(const identity::DeviceKey& key) {
+    if (!key.not_after) return;
 
-    const auto deadline = steady_deadline(*key->not_after);
+    const auto deadline = steady_deadline(*key.not_after);
     if (deadline < credential_deadline_) {
         credential_deadline_ = deadline;
         arm_timer();
@@ -56,12 +54,15 @@ void Session::apply_state(const GatewayState& state, const GatewayState& previou
         return;
     }
 
-    if (key_revoked(*device, previous)) {
-        spdlog::info("{} ended by reload: key \"{}\" removed or replaced", log_prefix(), credential_->kid);
-        end_session("key_revoked", kAdministrativeAction);
-        return;
+    if (credential_) {
+        const identity::DeviceKey* key = device->find_key(credential_->kid);
+        if (key_revoked(key, previous)) {
+            spdlog::info("{} ended by reload: key \"{}\" removed or replaced", log_prefix(), credential_->kid);
+            end_session("key_revoked", kAdministrativeAction);
+            return;
+        }
+        bound_by_key_expiry(*key);
     }
-    bound_by_key_expiry(*device);
 
     const auto& policy_json = state.inventory.policies[device->policy];
     const bool policy_changed = device->policy != policy_name_ ||
