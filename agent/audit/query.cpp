@@ -19,7 +19,7 @@ struct Column {
 };
 
 // TYPE fits the longest event type, credential_expired. KID fits the
-// 16-character key ids that keygen suggests, so that a responder sees which
+// 16-character key ids that keygen suggests, so that the table shows which
 // key a session used around a rotation. RULE fits a policy name of 18
 // characters with a rule such as "subscribe.allow[12]", because the index
 // identifies the rule that decided. REASON fits

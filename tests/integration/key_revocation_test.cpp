@@ -63,7 +63,7 @@ struct TwoKeyGateway {
 
 }  // namespace
 
-TEST_CASE("reload ends the sessions of a revoked key") {
+TEST_CASE("reload ends revoked key session") {
     TwoKeyGateway setup;
     TestGateway& gateway = setup.gateway;
     nlohmann::json inventory = gateway.inventory;
@@ -88,14 +88,14 @@ TEST_CASE("reload ends the sessions of a revoked key") {
     CHECK(gateway.daemon().wait_for_event(
         {{"type", "disconnect"}, {"reason", "key_revoked"}, {"credential", {{"kid", "k1"}}}}));
 
-    // A new login with the revoked key is refused, and the other key still admits.
+    // A new login with the revoked key is rejected, and the other key still admits one.
     auto again = gateway.device("sensor-1", MqttVersion::v5);
     CHECK_FALSE(again->connect("sensor-1", setup.token("k1")).accepted);
     auto on_k2 = gateway.device("sensor-1", MqttVersion::v5);
     CHECK(on_k2->connect("sensor-1", setup.token("k2")).accepted);
 }
 
-TEST_CASE("reload keeps the sessions of a key that stays") {
+TEST_CASE("reload keeps other key session") {
     TwoKeyGateway setup;
     TestGateway& gateway = setup.gateway;
     auto on_k2 = gateway.device("sensor-1", MqttVersion::v5);
@@ -110,7 +110,7 @@ TEST_CASE("reload keeps the sessions of a key that stays") {
     CHECK(on_k2->publish("sensors/sensor-1/temp", "21", 1).acknowledged);
 }
 
-TEST_CASE("reload that moves a key's not_after earlier bounds its sessions") {
+TEST_CASE("earlier key not_after ends session") {
     TestGateway gateway;
     gateway.add_device("sensor-1");
     gateway.start();
@@ -119,9 +119,8 @@ TEST_CASE("reload that moves a key's not_after earlier bounds its sessions") {
 
     // Whole seconds: the key now ends 2 to 3 s from here, long before the token.
     const auto not_after = std::chrono::system_clock::now() + 3s;
-    const std::string not_after_text = rfc3339(not_after);
     nlohmann::json inventory = gateway.inventory;
-    entry_of(inventory, "sensor-1")["keys"][0]["not_after"] = not_after_text;
+    entry_of(inventory, "sensor-1")["keys"][0]["not_after"] = rfc3339(not_after);
     gateway.daemon().reload(inventory);
     REQUIRE(gateway.daemon().wait_for_event({{"type", "inventory_reload"}, {"decision", "allow"}}));
 
@@ -132,7 +131,7 @@ TEST_CASE("reload that moves a key's not_after earlier bounds its sessions") {
     CHECK(gateway.daemon().wait_for_event({{"type", "credential_expired"}, {"device", "sensor-1"}}));
 }
 
-TEST_CASE("a session admitted near its key's not_after ends with the key") {
+TEST_CASE("admission bounded by key not_after") {
     TestGateway gateway;
     const auto not_after = std::chrono::system_clock::now() + 4s;
     gateway.add_device("sensor-1");

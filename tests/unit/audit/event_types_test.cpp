@@ -36,7 +36,7 @@ std::set<std::string> documented_event_types() {
     return types;
 }
 
-TEST_CASE("every event type has a name of its own") {
+TEST_CASE("event types have distinct names") {
     std::set<std::string_view> names;
     for (std::size_t i = 0; i < kEventTypeCount; ++i) {
         const std::string_view name = to_string(static_cast<EventType>(i));

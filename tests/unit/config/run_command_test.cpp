@@ -114,7 +114,7 @@ TEST_CASE("run reports config errors with status 2") {
                                "connect_timeout, deny_action_v311\n");
 }
 
-TEST_CASE("run reports a device without its policy with status 2") {
+TEST_CASE("missing policy exits with status 2") {
     const TempDir dir;
     REQUIRE(run_gatewarden({"keygen", "--out", (dir / "gateway").string()}).exit_status == 0);
     const auto inventory = dir / "inventory.json";

@@ -33,19 +33,19 @@ Inventory inventory_with(const nlohmann::json& devices) {
 
 }  // namespace
 
-TEST_CASE("an inventory whose devices can all be admitted gives no warning") {
+TEST_CASE("admittable devices give no warning") {
     const Inventory inventory = inventory_with({device("pump-1", "water"), device("pump-2", "water")});
     CHECK(inventory_warnings(inventory, "plant-a").empty());
 }
 
-TEST_CASE("devices kept out on purpose give no warning") {
+TEST_CASE("deliberate exclusions give no warning") {
     const Inventory inventory =
         inventory_with({device("old-1", "legacy"), device("off-1", "ghost", "lab", "suspended"),
                         device("gone-1", "", "lab", "retired")});
     CHECK(inventory_warnings(inventory, "plant-a").empty());
 }
 
-TEST_CASE("an owner that is not in owners is named with its devices") {
+TEST_CASE("unknown owner named with device") {
     const Inventory inventory = inventory_with({device("pump-1", "water-tem"), device("pump-2", "water")});
     const auto warnings = inventory_warnings(inventory, "plant-a");
     REQUIRE(warnings.size() == 1);
@@ -54,7 +54,7 @@ TEST_CASE("an owner that is not in owners is named with its devices") {
           "add the owner or correct the device's \"owner\"");
 }
 
-TEST_CASE("a device without an owner is named") {
+TEST_CASE("device without owner named") {
     const Inventory inventory = inventory_with(nlohmann::json::array({device("pump-1", "")}));
     const auto warnings = inventory_warnings(inventory, "plant-a");
     REQUIRE(warnings.size() == 1);
@@ -62,7 +62,7 @@ TEST_CASE("a device without an owner is named") {
                          "\"owner\" to an id in \"owners\"");
 }
 
-TEST_CASE("devices of another environment are counted and the first few named") {
+TEST_CASE("other environment counted and named") {
     nlohmann::json devices = nlohmann::json::array();
     for (int i = 1; i <= 7; ++i) devices.push_back(device("pump-" + std::to_string(i), "water", "lab"));
     const auto warnings = inventory_warnings(inventory_with(devices), "prod");
