@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <exception>
+#include <string>
 
 #include <spdlog/spdlog.h>
+
+#include "platform/thread_name.hpp"
+
+#include "agent/proxy/event_loop.hpp"
 
 namespace gatewarden::proxy {
 
@@ -12,7 +17,10 @@ CredentialChecks::CredentialChecks(unsigned threads) {
     threads_.reserve(count);
     try {
         for (unsigned i = 0; i < count; ++i) {
-            threads_.emplace_back([this] { run(); });
+            threads_.emplace_back([this, i] {
+                platform::name_this_thread("gw-check-" + std::to_string(i));
+                run();
+            });
         }
     } catch (...) {
         stop();  // joins the threads already started
@@ -22,10 +30,26 @@ CredentialChecks::CredentialChecks(unsigned threads) {
 
 CredentialChecks::~CredentialChecks() { stop(); }
 
-void CredentialChecks::submit(std::function<void()> job) {
+// The exchange from 0 lets only one network thread at a time take a job for
+// itself, so that a burst of logins on one thread cannot queue them all on it.
+void CredentialChecks::submit(EventLoop& loop, Job job) {
+    unsigned none = 0;
+    if (unfinished_.compare_exchange_strong(none, 1, std::memory_order_acq_rel)) {
+        loop.defer([this, job = std::move(job)] {
+            job(Site::network_thread);
+            unfinished_.fetch_sub(1, std::memory_order_acq_rel);
+        });
+        return;
+    }
+    unfinished_.fetch_add(1, std::memory_order_acq_rel);
+    queue(std::move(job));
+}
+
+void CredentialChecks::queue(Job job) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) {
+            unfinished_.fetch_sub(1, std::memory_order_acq_rel);
             return;
         }
         jobs_.push_back(std::move(job));
@@ -47,7 +71,7 @@ void CredentialChecks::stop() {
 
     // Destroyed outside the lock, because a job may keep the last reference to
     // a session.
-    std::deque<std::function<void()>> dropped;
+    std::deque<Job> dropped;
     {
         std::lock_guard lock(mutex_);
         dropped.swap(jobs_);
@@ -65,7 +89,7 @@ void CredentialChecks::run() {
         jobs_.pop_front();
         lock.unlock();
         try {
-            job();
+            job(Site::check_thread);
         } catch (const std::exception& error) {
             // A check reports failures as results; reaching this is a bug, as on
             // a network thread.
@@ -73,6 +97,7 @@ void CredentialChecks::run() {
             std::terminate();
         }
         job = nullptr;  // release what the job holds before waiting again
+        unfinished_.fetch_sub(1, std::memory_order_acq_rel);
         lock.lock();
     }
 }

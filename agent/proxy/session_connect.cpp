@@ -67,25 +67,34 @@ void Session::handle_first_frame(const mqtt::FrameHeader& header, std::span<cons
     check_credential(std::make_shared<mqtt::Connect>(std::move(connect)));
 }
 
-// Checks the credential on a thread of services_.credential_checks, so that
-// the signature does not delay this network thread, then continues here in
-// on_credential_checked(). What the device sends meanwhile stays unprocessed.
+// Checks the credential through services_.credential_checks: on a check
+// thread, so that the signature does not delay this network thread, or at
+// the end of this thread's batch when it is the only check. Either way it
+// continues in on_credential_checked() on this thread. What the device
+// sends meanwhile stays unprocessed.
 void Session::check_credential(std::shared_ptr<mqtt::Connect> connect) {
+    using Site = CredentialChecks::Site;
     const identity::Authenticator& authenticator = services_.authenticator;
-    services_.credential_checks.submit([self = shared_from_this(), loop = &loop_, &authenticator,
-                                        state = services_.state.current(), connect = std::move(connect),
-                                        now = Clock::now()]() mutable {
+    services_.credential_checks.submit(loop_, [self = shared_from_this(), loop = &loop_, &authenticator,
+                                               state = services_.state.current(), connect = std::move(connect),
+                                               now = Clock::now()](Site site) mutable {
         if (self->credential_check_abandoned_.load(std::memory_order_relaxed)) {
-            // Ended meanwhile: only the reference goes back, to be dropped there.
-            loop->post([self = std::move(self)] {});
+            if (site == Site::check_thread) {
+                // Ended meanwhile: only the reference goes back, to be dropped there.
+                loop->post([self = std::move(self)] {});
+            }
             return;
         }
         auto admission = authenticator.check(state->inventory, *connect, now);
+        if (site == Site::network_thread) {
+            self->on_credential_checked(std::move(state), std::move(connect), std::move(admission));
+            return;
+        }
 
         // Everything moves into the handler, so that the last reference to the
         // session is never dropped on this thread.
         loop->post([self = std::move(self), state = std::move(state), connect = std::move(connect),
-                              admission = std::move(admission)]() mutable {
+                    admission = std::move(admission)]() mutable {
             self->on_credential_checked(std::move(state), std::move(connect), std::move(admission));
         });
     });
