@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "agent/audit/chain_appender.hpp"
+#include "platform/thread_name.hpp"
 
 namespace gatewarden::audit {
 namespace {
@@ -29,7 +30,10 @@ LogWriter::LogWriter(LogWriterOptions options) : options_(std::move(options)) {
                      appender_->bytes_cut_at_open(), appender_->segment_number(),
                      options_.dir.string());
     }
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        platform::name_this_thread("gw-log-writer");
+        run();
+    });
 }
 
 LogWriter::~LogWriter() { stop(); }

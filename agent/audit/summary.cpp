@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "platform/hot_path.hpp"
+#include "platform/thread_name.hpp"
 #include "platform/time.hpp"
 
 namespace gatewarden::audit {
@@ -146,7 +147,10 @@ std::size_t TrafficSummary::flush() {
 }
 
 SummaryFlusher::SummaryFlusher(TrafficSummary& summary, std::chrono::milliseconds interval)
-    : summary_(summary), thread_([this, interval] { run(interval); }) {}
+    : summary_(summary), thread_([this, interval] {
+          platform::name_this_thread("gw-summary");
+          run(interval);
+      }) {}
 
 SummaryFlusher::~SummaryFlusher() {
     {

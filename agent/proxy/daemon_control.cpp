@@ -1,6 +1,7 @@
 #include "agent/proxy/daemon_control.hpp"
 
 #include <csignal>
+#include <string>
 
 #include <spdlog/spdlog.h>
 
@@ -34,8 +35,8 @@ DaemonControl::DaemonControl(asio::io_context& main_context, SessionServices& se
 DaemonControl::~DaemonControl() { stop_workers(); }
 
 void DaemonControl::start_listeners() {
-    for (auto& worker : workers_) {
-        worker->start_thread();
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+        workers_[i]->start_thread("gw-network-" + std::to_string(i));
     }
     for (auto& listener : listeners_) {
         listener->start();

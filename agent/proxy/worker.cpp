@@ -4,12 +4,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include "platform/thread_name.hpp"
+
 namespace gatewarden::proxy {
 
 Worker::~Worker() { stop(); }
 
-void Worker::start_thread() {
-    thread_ = std::thread([this] {
+void Worker::start_thread(const std::string& name) {
+    thread_ = std::thread([this, name] {
+        platform::name_this_thread(name);
         try {
             loop_.run();
         } catch (const std::exception& error) {

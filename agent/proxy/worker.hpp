@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -27,7 +28,8 @@ public:
     boost::asio::io_context& context() { return context_; }
     EventLoop& loop() { return loop_; }
 
-    void start_thread();
+    // Starts the thread, named `name` (see platform::name_this_thread).
+    void start_thread(const std::string& name);
     // Any thread: runs `task` on this worker's thread.
     void post(EventLoop::Task task) { loop_.post(std::move(task)); }
     // Stops the loop, joins the thread, and lets go of the sessions still

@@ -4,7 +4,10 @@
 // With `threads: 0` and the broker on loopback, there is one fewer than the
 // usable CPUs (and at least one).
 
+#include <filesystem>
 #include <fstream>
+#include <set>
+#include <string>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -65,6 +68,28 @@ TEST_CASE("listening socket per network thread") {
     CHECK(listening_sockets_on(gateway.port()) == 2);
     CHECK(gateway.login_repeatedly(gateway.uri(), "sensor-1", 6) == 6);
     CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, 6) == 6);
+}
+
+// Each thread's name (/proc/PID/task/TID/comm) tells its role in `top -H`.
+TEST_CASE("threads named by their role") {
+    TestGateway gateway;
+    gateway.add_device("sensor-1");
+    gateway.config_patch = {{"threads", 2}};
+    gateway.start();
+
+    std::multiset<std::string> names;
+    const auto tasks = std::filesystem::path("/proc") / std::to_string(gateway.daemon().pid()) / "task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+        std::string name;
+        std::getline(std::ifstream(task.path() / "comm"), name);
+        names.insert(name);
+    }
+    INFO("thread names: " << nlohmann::json(names).dump());
+    CHECK(names.count("gw-network-0") == 1);
+    CHECK(names.count("gw-network-1") == 1);
+    CHECK(names.count("gw-check-0") == 1);
+    CHECK(names.count("gw-log-writer") == 1);
+    CHECK(names.count("gw-summary") == 1);
 }
 
 // The tests' broker listens on 127.0.0.1, so `threads: 0` leaves it a core.
@@ -143,7 +168,7 @@ TEST_CASE("broker reached at its second address") {
     std::vector<std::unique_ptr<proxy::Worker>> workers;
     workers.push_back(std::make_unique<proxy::Worker>());
     proxy::Listener listener(main_context, {"127.0.0.1", 0}, services, workers);
-    workers.front()->start_thread();
+    workers.front()->start_thread("gw-network-0");
     listener.start();
 
     auto observer = gateway.broker_observer("sensors/#");

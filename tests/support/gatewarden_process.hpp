@@ -73,6 +73,8 @@ public:
     // SIGTERM, then waits up to 5 s (SIGKILL after that). The exit status.
     int stop();
     bool running() { return process_ && process_->running(); }
+    // The daemon's process id, or -1 when it is not started.
+    pid_t pid() const { return process_ ? process_->pid() : -1; }
 
     std::string stderr_text() const { return read_file(dir_ / "gatewarden.stderr"); }
 
