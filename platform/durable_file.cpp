@@ -31,47 +31,17 @@ Status write_all(int fd, std::string_view bytes) {
 
 }  // namespace
 
-DurableFile::DurableFile(int fd, std::filesystem::path path, std::uint64_t size)
-    : fd_(fd), path_(std::move(path)), size_(size) {}
-
-DurableFile::~DurableFile() { close(); }
-
-DurableFile::DurableFile(DurableFile&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      path_(std::move(other.path_)),
-      size_(other.size_),
-      failed_(other.failed_),
-      first_error_(std::move(other.first_error_)) {}
-
-DurableFile& DurableFile::operator=(DurableFile&& other) noexcept {
-    if (this != &other) {
-        close();
-        fd_ = std::exchange(other.fd_, -1);
-        path_ = std::move(other.path_);
-        size_ = other.size_;
-        failed_ = other.failed_;
-        first_error_ = std::move(other.first_error_);
-    }
-    return *this;
-}
-
-void DurableFile::close() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-}
+DurableFile::DurableFile(UniqueFd fd, std::filesystem::path path, std::uint64_t size)
+    : fd_(std::move(fd)), path_(std::move(path)), size_(size) {}
 
 Result<DurableFile> DurableFile::open_append(const std::filesystem::path& path) {
     const bool existed = ::access(path.c_str(), F_OK) == 0;
-    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) return os_error("opening", path, errno);
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+    if (!fd) return os_error("opening", path, errno);
 
     struct stat info {};
-    if (::fstat(fd, &info) != 0) {
-        const int error = errno;
-        ::close(fd);
-        return os_error("reading the size of", path, error);
-    }
-    DurableFile file(fd, path, static_cast<std::uint64_t>(info.st_size));
+    if (::fstat(fd.get(), &info) != 0) return os_error("reading the size of", path, errno);
+    DurableFile file(std::move(fd), path, static_cast<std::uint64_t>(info.st_size));
 
     if (!existed) {
         auto synced = sync_directory(path.has_parent_path() ? path.parent_path() : ".");
@@ -90,9 +60,9 @@ Status DurableFile::fail(std::string message) {
 
 Status DurableFile::append(std::string_view bytes) {
     if (failed_) return first_error_;
-    if (fd_ < 0) return fail("writing " + path_.string() + " failed: the file is not open");
+    if (!fd_) return fail("writing " + path_.string() + " failed: the file is not open");
 
-    auto written = write_all(fd_, bytes);
+    auto written = write_all(fd_.get(), bytes);
     if (!written) return fail("writing " + path_.string() + " failed: " + written.error().message);
     size_ += bytes.size();
     return Ok{};
@@ -100,9 +70,9 @@ Status DurableFile::append(std::string_view bytes) {
 
 Status DurableFile::sync() {
     if (failed_) return first_error_;
-    if (fd_ < 0) return fail("syncing " + path_.string() + " failed: the file is not open");
+    if (!fd_) return fail("syncing " + path_.string() + " failed: the file is not open");
 
-    if (::fdatasync(fd_) != 0) {
+    if (::fdatasync(fd_.get()) != 0) {
         return fail("syncing " + path_.string() + " failed: " + errno_text(errno));
     }
     return Ok{};

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "platform/result.hpp"
+#include "platform/unique_fd.hpp"
 
 namespace gatewarden {
 
@@ -18,11 +19,6 @@ namespace gatewarden {
 class DurableFile {
   public:
     DurableFile() = default;
-    ~DurableFile();
-    DurableFile(DurableFile&& other) noexcept;
-    DurableFile& operator=(DurableFile&& other) noexcept;
-    DurableFile(const DurableFile&) = delete;
-    DurableFile& operator=(const DurableFile&) = delete;
 
     // Opens `path` for appending, creating it (mode 0640) when missing. A
     // newly created file has its folder synced, so that its name survives a crash.
@@ -33,18 +29,17 @@ class DurableFile {
     // Flushes the file's data to the device (fdatasync).
     Status sync();
 
-    bool is_open() const noexcept { return fd_ >= 0; }
+    bool is_open() const noexcept { return fd_.valid(); }
     bool failed() const noexcept { return failed_; }
     // Bytes in the file: its size at open plus every successful append.
     std::uint64_t size() const noexcept { return size_; }
     const std::filesystem::path& path() const noexcept { return path_; }
 
   private:
-    DurableFile(int fd, std::filesystem::path path, std::uint64_t size);
+    DurableFile(UniqueFd fd, std::filesystem::path path, std::uint64_t size);
     Status fail(std::string message);
-    void close() noexcept;
 
-    int fd_ = -1;
+    UniqueFd fd_;
     std::filesystem::path path_;
     std::uint64_t size_ = 0;
     bool failed_ = false;

@@ -32,33 +32,32 @@ std::string holder_of(int fd) {
 
 Result<FolderLock> FolderLock::acquire(const std::filesystem::path& folder) {
     const std::filesystem::path file = folder / kFileName;
-    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
+    UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640));
+    if (!fd) {
         const int saved = errno;
         return Error{saved, "cannot open the lock file " + file.string() + ": " + std::strerror(saved)};
     }
 
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
         const int saved = errno;
         std::string message;
         if (saved == EWOULDBLOCK) {
-            const std::string holder = holder_of(fd);
+            const std::string holder = holder_of(fd.get());
             message = folder.string() + " is in use by another process" +
                       (holder.empty() ? std::string() : " (process id " + holder + ")");
         } else {
             message = "cannot lock " + file.string() + ": " + std::strerror(saved);
         }
-        ::close(fd);
         return Error{saved, message};
     }
 
     // The id helps an operator who finds the folder locked. Failing to write
     // it does not weaken the lock, so it is not an error.
     const std::string id = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd, 0) == 0) {
-        [[maybe_unused]] const ssize_t written = ::pwrite(fd, id.data(), id.size(), 0);
+    if (::ftruncate(fd.get(), 0) == 0) {
+        [[maybe_unused]] const ssize_t written = ::pwrite(fd.get(), id.data(), id.size(), 0);
     }
-    return FolderLock(fd);
+    return FolderLock(std::move(fd));
 }
 
 FolderLock lock_folder(const std::filesystem::path& folder, std::string_view key, std::string_view in_use_fix,
@@ -69,24 +68,6 @@ FolderLock lock_folder(const std::filesystem::path& folder, std::string_view key
         throw std::runtime_error(std::string(key) + ": " + lock.error().message + "; " + std::string(fix));
     }
     return std::move(lock).value();
-}
-
-FolderLock::~FolderLock() {
-    if (fd_ >= 0) {
-        ::close(fd_);
-    }
-}
-
-FolderLock::FolderLock(FolderLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-FolderLock& FolderLock::operator=(FolderLock&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-        fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
 }
 
 }  // namespace gatewarden

@@ -9,8 +9,10 @@
 
 #include <filesystem>
 #include <string_view>
+#include <utility>
 
 #include "platform/result.hpp"
+#include "platform/unique_fd.hpp"
 
 namespace gatewarden {
 
@@ -25,18 +27,14 @@ class FolderLock {
     static Result<FolderLock> acquire(const std::filesystem::path& folder);
 
     FolderLock() = default;
-    ~FolderLock();
-    FolderLock(FolderLock&& other) noexcept;
-    FolderLock& operator=(FolderLock&& other) noexcept;
-    FolderLock(const FolderLock&) = delete;
-    FolderLock& operator=(const FolderLock&) = delete;
 
-    bool held() const noexcept { return fd_ >= 0; }
+    bool held() const noexcept { return fd_.valid(); }
 
   private:
-    explicit FolderLock(int fd) : fd_(fd) {}
+    explicit FolderLock(UniqueFd fd) : fd_(std::move(fd)) {}
 
-    int fd_ = -1;
+    // Closing the descriptor releases the flock().
+    UniqueFd fd_;
 };
 
 // Locks `folder` as FolderLock::acquire() does, or throws std::runtime_error

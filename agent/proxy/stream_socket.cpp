@@ -3,7 +3,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 
@@ -19,19 +18,12 @@ boost::system::error_code last_error() { return {errno, boost::system::system_ca
 
 }  // namespace
 
-StreamSocket& StreamSocket::operator=(StreamSocket&& other) noexcept {
-    if (this != &other) {
-        close();
-        descriptor_ = other.descriptor_;
-        other.descriptor_ = -1;
-    }
-    return *this;
-}
-
 boost::system::error_code StreamSocket::open(const boost::asio::ip::tcp& protocol) {
+    // The old socket is closed first, so that a failing close() cannot
+    // overwrite the errno of a failed socket() before last_error() reads it.
     close();
-    descriptor_ = ::socket(protocol.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-    if (descriptor_ < 0) {
+    descriptor_.reset(::socket(protocol.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP));
+    if (!descriptor_) {
         return last_error();
     }
     return {};
@@ -39,7 +31,7 @@ boost::system::error_code StreamSocket::open(const boost::asio::ip::tcp& protoco
 
 GATEWARDEN_HOT
 std::size_t StreamSocket::read_some(std::span<std::uint8_t> into, boost::system::error_code& error) {
-    const ssize_t bytes = ::recv(descriptor_, into.data(), into.size(), 0);
+    const ssize_t bytes = ::recv(descriptor_.get(), into.data(), into.size(), 0);
     if (bytes > 0) {
         error.clear();
         return static_cast<std::size_t>(bytes);
@@ -54,7 +46,7 @@ std::size_t StreamSocket::read_some(std::span<std::uint8_t> into, boost::system:
 
 GATEWARDEN_HOT
 std::size_t StreamSocket::write_some(std::span<const std::uint8_t> bytes, boost::system::error_code& error) {
-    const ssize_t written = ::send(descriptor_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    const ssize_t written = ::send(descriptor_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (written < 0) {
         error = last_error();
         return 0;
@@ -65,7 +57,7 @@ std::size_t StreamSocket::write_some(std::span<const std::uint8_t> bytes, boost:
 
 boost::system::error_code StreamSocket::set_no_delay() {
     const int on = 1;
-    if (::setsockopt(descriptor_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) {
+    if (::setsockopt(descriptor_.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) {
         return last_error();
     }
     return {};
@@ -74,7 +66,7 @@ boost::system::error_code StreamSocket::set_no_delay() {
 boost::asio::ip::tcp::endpoint StreamSocket::remote_endpoint(boost::system::error_code& error) const {
     boost::asio::ip::tcp::endpoint endpoint;
     socklen_t size = static_cast<socklen_t>(endpoint.capacity());
-    if (::getpeername(descriptor_, endpoint.data(), &size) != 0) {
+    if (::getpeername(descriptor_.get(), endpoint.data(), &size) != 0) {
         error = last_error();
         return {};
     }
@@ -84,17 +76,10 @@ boost::asio::ip::tcp::endpoint StreamSocket::remote_endpoint(boost::system::erro
 }
 
 void StreamSocket::shutdown_and_close() {
-    if (descriptor_ >= 0) {
-        ::shutdown(descriptor_, SHUT_RDWR);
+    if (descriptor_) {
+        ::shutdown(descriptor_.get(), SHUT_RDWR);
     }
     close();
-}
-
-void StreamSocket::close() {
-    if (descriptor_ >= 0) {
-        ::close(descriptor_);
-        descriptor_ = -1;
-    }
 }
 
 }  // namespace gatewarden::proxy

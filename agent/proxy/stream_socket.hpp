@@ -12,6 +12,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "platform/unique_fd.hpp"
+
 namespace gatewarden::proxy {
 
 // True for the errors of a non-blocking call that found nothing to do.
@@ -24,14 +26,9 @@ public:
     StreamSocket() = default;
     // Takes ownership of `descriptor`, which must be non-blocking.
     explicit StreamSocket(int descriptor) : descriptor_(descriptor) {}
-    ~StreamSocket() { close(); }
-    StreamSocket(StreamSocket&& other) noexcept : descriptor_(other.descriptor_) { other.descriptor_ = -1; }
-    StreamSocket& operator=(StreamSocket&& other) noexcept;
-    StreamSocket(const StreamSocket&) = delete;
-    StreamSocket& operator=(const StreamSocket&) = delete;
 
-    bool is_open() const { return descriptor_ >= 0; }
-    int native_handle() const { return descriptor_; }
+    bool is_open() const { return descriptor_.valid(); }
+    int native_handle() const { return descriptor_.get(); }
 
     // Closes the socket held, if any, and opens a new non-blocking one.
     boost::system::error_code open(const boost::asio::ip::tcp& protocol);
@@ -49,10 +46,10 @@ public:
     // Shuts both directions down, so that the peer gets the FIN at once, and
     // closes the descriptor.
     void shutdown_and_close();
-    void close();
+    void close() { descriptor_.reset(); }
 
 private:
-    int descriptor_ = -1;
+    UniqueFd descriptor_;
 };
 
 }  // namespace gatewarden::proxy
