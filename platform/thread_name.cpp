@@ -2,7 +2,7 @@
 
 #include <pthread.h>
 
-namespace gatewarden::platform {
+namespace gatewarden {
 
 void name_this_thread(const std::string& name) {
     constexpr std::size_t kMaxLength = 15;  // TASK_COMM_LEN less the terminating zero
@@ -10,4 +10,4 @@ void name_this_thread(const std::string& name) {
     ::pthread_setname_np(::pthread_self(), cut.c_str());
 }
 
-}  // namespace gatewarden::platform
+}  // namespace gatewarden

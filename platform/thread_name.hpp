@@ -4,10 +4,10 @@
 
 #include <string>
 
-namespace gatewarden::platform {
+namespace gatewarden {
 
 // Linux keeps at most 15 characters, so a longer name is cut to them. A
 // failure is ignored, because the name is only a convenience.
 void name_this_thread(const std::string& name);
 
-}  // namespace gatewarden::platform
+}  // namespace gatewarden

@@ -31,7 +31,7 @@ LogWriter::LogWriter(LogWriterOptions options) : options_(std::move(options)) {
                      options_.dir.string());
     }
     thread_ = std::thread([this] {
-        platform::name_this_thread("gw-log-writer");
+        name_this_thread("gw-log-writer");
         run();
     });
 }

@@ -148,7 +148,7 @@ std::size_t TrafficSummary::flush() {
 
 SummaryFlusher::SummaryFlusher(TrafficSummary& summary, std::chrono::milliseconds interval)
     : summary_(summary), thread_([this, interval] {
-          platform::name_this_thread("gw-summary");
+          name_this_thread("gw-summary");
           run(interval);
       }) {}
 

@@ -18,7 +18,7 @@ CredentialChecks::CredentialChecks(unsigned threads) {
     try {
         for (unsigned i = 0; i < count; ++i) {
             threads_.emplace_back([this, i] {
-                platform::name_this_thread("gw-check-" + std::to_string(i));
+                name_this_thread("gw-check-" + std::to_string(i));
                 run();
             });
         }

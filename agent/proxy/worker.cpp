@@ -12,7 +12,7 @@ Worker::~Worker() { stop(); }
 
 void Worker::start_thread(const std::string& name) {
     thread_ = std::thread([this, name] {
-        platform::name_this_thread(name);
+        name_this_thread(name);
         try {
             loop_.run();
         } catch (const std::exception& error) {

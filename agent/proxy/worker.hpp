@@ -28,7 +28,7 @@ public:
     boost::asio::io_context& context() { return context_; }
     EventLoop& loop() { return loop_; }
 
-    // Starts the thread, named `name` (see platform::name_this_thread).
+    // Starts the thread, named `name` (see name_this_thread).
     void start_thread(const std::string& name);
     // Any thread: runs `task` on this worker's thread.
     void post(EventLoop::Task task) { loop_.post(std::move(task)); }
