@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <memory>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -30,19 +31,23 @@ CredentialChecks::CredentialChecks(unsigned threads) {
 
 CredentialChecks::~CredentialChecks() { stop(); }
 
-// The exchange from 0 lets only one network thread at a time take a job for
+// The exchange from 0 lets only one network thread at a time keep a job for
 // itself, so that a burst of logins on one thread cannot queue them all on it.
 void CredentialChecks::submit(EventLoop& loop, Job job) {
     unsigned none = 0;
-    if (unfinished_.compare_exchange_strong(none, 1, std::memory_order_acq_rel)) {
-        loop.defer([this, job = std::move(job)] {
-            job(Site::network_thread);
-            unfinished_.fetch_sub(1, std::memory_order_acq_rel);
-        });
+    if (!unfinished_.compare_exchange_strong(none, 1, std::memory_order_acq_rel)) {
+        unfinished_.fetch_add(1, std::memory_order_acq_rel);
+        queue(std::move(job));
         return;
     }
-    unfinished_.fetch_add(1, std::memory_order_acq_rel);
-    queue(std::move(job));
+
+    auto shared_job = std::make_shared<Job>(std::move(job));
+    loop.when_idle(
+        [this, shared_job] {
+            (*shared_job)(Site::network_thread);
+            unfinished_.fetch_sub(1, std::memory_order_acq_rel);
+        },
+        [this, shared_job] { queue(std::move(*shared_job)); });
 }
 
 void CredentialChecks::queue(Job job) {

@@ -9,8 +9,8 @@
 // A lone login is the exception. Handing its check to a sleeping check
 // thread and its result back costs two wake-ups of a thread on another CPU,
 // about 40 µs on the benchmark machine, which is most of what the
-// verification itself costs. So when no other check is queued or running,
-// the network thread checks it itself, at the end of its batch of events.
+// verification itself costs. So when no other check is queued or running
+// and the network thread finds nothing else to do, it checks it itself.
 
 #include <atomic>
 #include <condition_variable>
@@ -36,10 +36,11 @@ class CredentialChecks {
     CredentialChecks(const CredentialChecks&) = delete;
     CredentialChecks& operator=(const CredentialChecks&) = delete;
 
-    // Runs `job` once, on `loop`'s thread after the events of the batch in
-    // progress (see EventLoop::defer) when no other job is queued or
-    // running. Otherwise the next free check thread runs it. Call it on
-    // `loop`'s thread. After stop(), it drops the job.
+    // Runs `job` once. When no other job is queued or running, `loop`'s
+    // thread keeps it and runs it as soon as it finds nothing else to do
+    // (EventLoop::when_idle). Otherwise, or when that thread stays busy, the
+    // next free check thread runs it. Call it on `loop`'s thread. After
+    // stop(), it drops the job.
     void submit(EventLoop& loop, Job job);
 
     // Joins the threads, letting each finish the job in hand, and drops the

@@ -77,6 +77,13 @@ void EventLoop::wake() {
 
 void EventLoop::defer(Task task) { deferred_.push_back(std::move(task)); }
 
+void EventLoop::when_idle(Task task, Task fallback) {
+    if (idle_.empty()) {
+        idle_since_wait_ = waits_;
+    }
+    idle_.push_back(IdleTask{std::move(task), std::move(fallback)});
+}
+
 void EventLoop::watch(int descriptor, ReadinessWatcher& watcher, boost::system::error_code& error) {
     epoll_event event{};
     event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
@@ -93,6 +100,7 @@ void EventLoop::run() {
         run_deferred();
         wait_and_dispatch();
         timers_.run_due(TimerQueue::Clock::now());
+        run_idle();
     }
     // What the last batch deferred still runs, so that nothing it was to do
     // (a session letting go of itself, a close deadline) is left undone.
@@ -106,7 +114,8 @@ void EventLoop::run() {
 GATEWARDEN_HOT
 void EventLoop::wait_and_dispatch() {
     std::array<epoll_event, kEventsPerWait> events;
-    const int timeout = deferred_.empty() ? timers_.wait_ms(TimerQueue::Clock::now()) : 0;
+    const bool work_waiting = !deferred_.empty() || !idle_.empty();
+    const int timeout = work_waiting ? 0 : timers_.wait_ms(TimerQueue::Clock::now());
     const int count = ::epoll_wait(epoll_fd_, events.data(), kEventsPerWait, timeout);
     if (count < 0) {
         if (errno == EINTR) {
@@ -114,6 +123,8 @@ void EventLoop::wait_and_dispatch() {
         }
         throw_errno("network thread: epoll_wait");
     }
+    ++waits_;
+    last_wait_events_ = count;
 
     // A single event has no later one to protect, and skipping the hold
     // spares a wake-up two cold cache lines.
@@ -144,6 +155,30 @@ void EventLoop::run_deferred() {
         task();
     }
     running_.clear();
+}
+
+// Called after each wait. Only the waits after the first idle task came
+// count, and none of them blocked, so one that found no event shows that
+// nothing else is ready.
+void EventLoop::run_idle() {
+    if (idle_.empty() || waits_ == idle_since_wait_) {
+        return;
+    }
+    const bool idle = last_wait_events_ == 0 && deferred_.empty();
+    if (!idle && ++busy_waits_ < kBusyWaitsBeforeFallback) {
+        return;
+    }
+
+    busy_waits_ = 0;
+    running_idle_.swap(idle_);
+    for (IdleTask& entry : running_idle_) {
+        if (idle) {
+            entry.task();
+        } else {
+            entry.fallback();
+        }
+    }
+    running_idle_.clear();
 }
 
 void EventLoop::run_posted() {

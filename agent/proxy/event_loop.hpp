@@ -65,6 +65,13 @@ public:
     // Runs `task` after the events of the current batch, before the loop
     // waits again, or before run() returns.
     void defer(Task task);
+    // Runs `task` when the loop next finds nothing to do: a wait that does
+    // not block returns no event, and nothing is deferred. If the loop is
+    // still busy after kBusyWaitsBeforeFallback such waits, it runs
+    // `fallback` instead. Tasks still waiting when the loop stops are
+    // destroyed unrun.
+    void when_idle(Task task, Task fallback);
+    static constexpr int kBusyWaitsBeforeFallback = 2;
     // Registers `descriptor` for input, output and hang-up, edge-triggered.
     // It stays registered until it is closed. `watcher` must stay valid
     // until then, and for the rest of any batch that reported it.
@@ -75,6 +82,7 @@ private:
     void wake();
     void wait_and_dispatch();
     void run_deferred();
+    void run_idle();
     void run_posted();
 
     // First, so that it is destroyed last: tasks destroyed with the loop may
@@ -86,6 +94,17 @@ private:
     std::vector<Task> deferred_;
     std::vector<Task> running_;  // the deferred tasks being run, kept for its storage
     std::vector<std::shared_ptr<const void>> holds_;  // of the batch being handled
+
+    struct IdleTask {
+        Task task;
+        Task fallback;
+    };
+    std::vector<IdleTask> idle_;
+    std::vector<IdleTask> running_idle_;
+    std::uint64_t waits_ = 0;
+    std::uint64_t idle_since_wait_ = 0;  // waits_ when idle_ stopped being empty
+    int last_wait_events_ = 0;
+    int busy_waits_ = 0;  // later waits that found events
 
     std::mutex posted_mutex_;
     std::vector<Task> posted_;  // guarded by posted_mutex_

@@ -68,9 +68,9 @@ void Session::handle_first_frame(const mqtt::FrameHeader& header, std::span<cons
 }
 
 // Checks the credential through services_.credential_checks: on a check
-// thread, so that the signature does not delay this network thread, or at
-// the end of this thread's batch when it is the only check. Either way it
-// continues in on_credential_checked() on this thread. What the device
+// thread, so that the signature does not delay this network thread, or on
+// this thread when it is the only check and the thread is idle. Either way
+// it continues in on_credential_checked() on this thread. What the device
 // sends meanwhile stays unprocessed.
 void Session::check_credential(std::shared_ptr<mqtt::Connect> connect) {
     using Site = CredentialChecks::Site;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -132,6 +133,59 @@ TEST_CASE("event loop runs deferred tasks") {
     pair.send('a');
     loop.run();
     CHECK(order == std::vector<std::string>{"input", "deferred", "deferred by deferred"});
+}
+
+TEST_CASE("event loop runs idle task") {
+    EventLoop loop;
+    std::string ran;
+    loop.post([&] {
+        loop.when_idle(
+            [&] {
+                ran = "task";
+                loop.stop();
+            },
+            [&] {
+                ran = "fallback";
+                loop.stop();
+            });
+    });
+    loop.run();
+    CHECK(ran == "task");
+}
+
+// Each input sends the next byte, so every wait finds an event. The idle
+// task gives way to its fallback after the allowed number of busy waits
+// that followed the wait in which it came.
+TEST_CASE("event loop falls back while busy") {
+    constexpr int kMaxInputs = 20;
+    EventLoop loop;
+    SocketPair pair;
+    auto counter = std::make_shared<InputCounter>();
+    std::string ran;
+    int inputs_at_outcome = 0;
+    const auto finish = [&](const std::string& outcome) {
+        ran = outcome;
+        inputs_at_outcome = counter->inputs;
+        loop.stop();
+    };
+    counter->on_input = [&] {
+        drain(pair.ends[0]);
+        if (counter->inputs == 1) {
+            loop.when_idle([&] { finish("task"); }, [&] { finish("fallback"); });
+        }
+        if (counter->inputs < kMaxInputs) {
+            pair.send('b');
+        }
+    };
+    boost::system::error_code error;
+    loop.watch(pair.ends[0], *counter, error);
+    REQUIRE_FALSE(error);
+
+    pair.send('a');
+    loop.timers().add(TimerQueue::Clock::now() + 5s, [&] { loop.stop(); });
+    loop.run();
+    CHECK(ran == "fallback");
+    CHECK(inputs_at_outcome == 1 + EventLoop::kBusyWaitsBeforeFallback);
 }
 
 TEST_CASE("event loop holds batch watchers") {
