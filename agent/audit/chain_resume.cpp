@@ -12,6 +12,7 @@
 #include <string>
 
 #include "agent/audit/segments.hpp"
+#include "platform/unique_fd.hpp"
 
 namespace gatewarden::audit {
 namespace {
@@ -24,21 +25,12 @@ constexpr std::uint64_t kMaxLineSize = 16 * 1024 * 1024;
                              " failed: " + std::strerror(errno));
 }
 
-// Owns a file descriptor for the scope of one function.
-class FileDescriptor {
-  public:
-    FileDescriptor(const std::filesystem::path& path, int flags)
-        : fd_(::open(path.c_str(), flags | O_CLOEXEC)) {
-        if (fd_ < 0) throw_os_error("opening", path);
-    }
-    ~FileDescriptor() { ::close(fd_); }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
+// Opens `path` with `flags` (and O_CLOEXEC), or throws naming the path.
+UniqueFd open_or_throw(const std::filesystem::path& path, int flags) {
+    UniqueFd file(::open(path.c_str(), flags | O_CLOEXEC));
+    if (!file) throw_os_error("opening", path);
+    return file;
+}
 
 std::uint64_t file_size(int fd, const std::filesystem::path& path) {
     struct stat info {};
@@ -83,7 +75,7 @@ std::uint64_t line_start_before(int fd, std::uint64_t end, const std::filesystem
 
 // Cuts bytes after the last newline; returns how many were cut.
 std::uint64_t cut_torn_tail(const std::filesystem::path& path) {
-    FileDescriptor file(path, O_RDWR);
+    const UniqueFd file = open_or_throw(path, O_RDWR);
     const std::uint64_t size = file_size(file.get(), path);
     const std::uint64_t keep = line_start_before(file.get(), size, path);
     if (keep == size) return 0;
@@ -95,7 +87,7 @@ std::uint64_t cut_torn_tail(const std::filesystem::path& path) {
 
 // The last line of a segment that ends with a newline; nothing for an empty file.
 std::optional<std::string> last_line(const std::filesystem::path& path) {
-    FileDescriptor file(path, O_RDONLY);
+    const UniqueFd file = open_or_throw(path, O_RDONLY);
     const std::uint64_t size = file_size(file.get(), path);
     if (size == 0) return std::nullopt;
     const std::uint64_t start = line_start_before(file.get(), size - 1, path);

@@ -10,8 +10,11 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <spdlog/spdlog.h>
+
+#include "platform/durable_file.hpp"
 
 namespace gatewarden::identity {
 namespace {
@@ -52,9 +55,11 @@ bool parse_line(std::string_view line, crypto::Hash256& key, std::int64_t& expir
     return error == std::errc{} && end == number.data() + number.size();
 }
 
+constexpr std::string_view kStorageHint = "; check free space and permissions of the state directory";
+
 Error system_error(const std::string& action, const std::filesystem::path& file) {
     return Error{errno, "failed to " + action + " the replay cache " + file.string() + ": " +
-                            std::strerror(errno) + "; check free space and permissions of the state directory"};
+                            std::strerror(errno) + std::string(kStorageHint)};
 }
 
 bool write_all(int fd, std::string_view data) {
@@ -67,16 +72,10 @@ bool write_all(int fd, std::string_view data) {
     return true;
 }
 
-int open_for_append(const std::filesystem::path& file) {
-    return ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+UniqueFd open_for_append(const std::filesystem::path& file) {
+    return UniqueFd(::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
 }
 
-void sync_directory(const std::filesystem::path& directory) {
-    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    ::fsync(fd);
-    ::close(fd);
-}
 
 }  // namespace
 
@@ -89,7 +88,7 @@ std::size_t ReplayCache::KeyHash::operator()(const crypto::Hash256& key) const n
 ReplayCache::ReplayCache(const std::filesystem::path& state_dir, Clock::time_point now)
     : file_(state_dir / "replay-cache") {
     fd_ = open_for_append(file_);
-    if (fd_ < 0) {
+    if (!fd_) {
         throw std::runtime_error(system_error("open", file_).message +
                                  "; create the state directory and let the service user write it");
     }
@@ -99,10 +98,6 @@ ReplayCache::ReplayCache(const std::filesystem::path& state_dir, Clock::time_poi
                               "another gatewarden uses this folder: stop it, or give this one its own state_dir",
                               "let the service user write the state directory");
     load(now);
-}
-
-ReplayCache::~ReplayCache() {
-    if (fd_ >= 0) ::close(fd_);
 }
 
 void ReplayCache::load(Clock::time_point now) {
@@ -187,7 +182,7 @@ void ReplayCache::drop_expired(std::int64_t now_ms) {
 }
 
 Status ReplayCache::append(const crypto::Hash256& key, std::int64_t expires_ms) {
-    if (!write_all(fd_, format_line(key, expires_ms))) return system_error("append to", file_);
+    if (!write_all(fd_.get(), format_line(key, expires_ms))) return system_error("append to", file_);
     ++lines_in_file_;
     return Ok{};
 }
@@ -201,31 +196,18 @@ Status ReplayCache::compact(std::int64_t now_ms) {
         if (expires_ms > now_ms) contents += format_line(key, expires_ms);
     }
 
-    const std::filesystem::path temporary = file_.string() + ".tmp";
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return system_error("create", temporary);
-    if (!write_all(fd, contents) || ::fsync(fd) != 0) {
-        const Error error = system_error("write", temporary);
-        ::close(fd);
-        ::unlink(temporary.c_str());
-        return error;
+    const Status written = write_file_atomically(file_, contents, 0600);
+    if (!written) {
+        return Error{written.error().code, "replay cache: " + written.error().message + std::string(kStorageHint)};
     }
-    ::close(fd);
-    if (::rename(temporary.c_str(), file_.c_str()) != 0) {
-        const Error error = system_error("rename", temporary);
-        ::unlink(temporary.c_str());
-        return error;
-    }
-    sync_directory(file_.parent_path());
 
     // Until the new file is open, appends would go to the replaced one.
-    const int appender = open_for_append(file_);
-    if (appender < 0) {
+    UniqueFd appender = open_for_append(file_);
+    if (!appender) {
         rewrite_needed_ = true;
         return system_error("reopen", file_);
     }
-    ::close(fd_);
-    fd_ = appender;
+    fd_ = std::move(appender);
 
     lines_in_file_ = static_cast<std::size_t>(std::count(contents.begin(), contents.end(), '\n'));
     compact_at_lines_ = std::max(kMinimumSweepSize, 2 * lines_in_file_);

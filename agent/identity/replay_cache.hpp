@@ -25,6 +25,7 @@
 #include "platform/folder_lock.hpp"
 #include "platform/result.hpp"
 #include "platform/time.hpp"
+#include "platform/unique_fd.hpp"
 
 namespace gatewarden::identity {
 
@@ -38,7 +39,6 @@ public:
     // std::runtime_error naming the file when it cannot be opened or read,
     // or the folder when another process has locked it.
     ReplayCache(const std::filesystem::path& state_dir, Clock::time_point now);
-    ~ReplayCache();
     ReplayCache(const ReplayCache&) = delete;
     ReplayCache& operator=(const ReplayCache&) = delete;
 
@@ -72,7 +72,7 @@ private:
     std::filesystem::path file_;
     mutable std::mutex mutex_;
     Entries entries_;
-    int fd_ = -1;                      // the file, opened for appending
+    UniqueFd fd_;                      // the file, opened for appending
     std::size_t lines_in_file_ = 0;    // entries written since the last rewrite
     std::size_t sweep_at_size_ = 0;    // drop expired entries when the map reaches this size
     std::size_t compact_at_lines_ = 0; // rewrite the file when it reaches this many lines

@@ -20,34 +20,23 @@ constexpr int kEventsPerWait = 64;
 
 }  // namespace
 
-EventLoop::EventLoop() {
-    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd_ < 0) {
+EventLoop::EventLoop() : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (!epoll_fd_) {
         throw_errno("network thread: epoll_create1");
     }
-    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (wake_fd_ < 0) {
-        const int saved = errno;
-        ::close(epoll_fd_);
-        errno = saved;
+    wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wake_fd_) {
         throw_errno("network thread: eventfd");
     }
     epoll_event event{};
     event.events = EPOLLIN | EPOLLET;
     event.data.ptr = nullptr;  // the wake-up descriptor is the only one without a watcher
-    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) != 0) {
-        const int saved = errno;
-        ::close(wake_fd_);
-        ::close(epoll_fd_);
-        errno = saved;
+    if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &event) != 0) {
         throw_errno("network thread: epoll_ctl");
     }
 }
 
-EventLoop::~EventLoop() {
-    ::close(wake_fd_);
-    ::close(epoll_fd_);
-}
+EventLoop::~EventLoop() = default;
 
 // Only the first task of an empty queue signals the eventfd. The loop reads
 // the eventfd and then takes the whole queue, so a later task is taken with
@@ -72,7 +61,7 @@ void EventLoop::stop() {
 // Makes the eventfd readable, which ends the loop's epoll_wait.
 void EventLoop::wake() {
     const std::uint64_t increment = 1;
-    [[maybe_unused]] const auto written = ::write(wake_fd_, &increment, sizeof increment);
+    [[maybe_unused]] const auto written = ::write(wake_fd_.get(), &increment, sizeof increment);
 }
 
 void EventLoop::defer(Task task) { deferred_.push_back(std::move(task)); }
@@ -88,7 +77,7 @@ void EventLoop::watch(int descriptor, ReadinessWatcher& watcher, boost::system::
     epoll_event event{};
     event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     event.data.ptr = &watcher;
-    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, descriptor, &event) != 0) {
+    if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, descriptor, &event) != 0) {
         error = boost::system::error_code(errno, boost::system::system_category());
         return;
     }
@@ -116,7 +105,7 @@ void EventLoop::wait_and_dispatch() {
     std::array<epoll_event, kEventsPerWait> events;
     const bool work_waiting = !deferred_.empty() || !idle_.empty();
     const int timeout = work_waiting ? 0 : timers_.wait_ms(TimerQueue::Clock::now());
-    const int count = ::epoll_wait(epoll_fd_, events.data(), kEventsPerWait, timeout);
+    const int count = ::epoll_wait(epoll_fd_.get(), events.data(), kEventsPerWait, timeout);
     if (count < 0) {
         if (errno == EINTR) {
             return;
@@ -183,7 +172,7 @@ void EventLoop::run_idle() {
 
 void EventLoop::run_posted() {
     std::uint64_t count = 0;
-    [[maybe_unused]] const auto read = ::read(wake_fd_, &count, sizeof count);
+    [[maybe_unused]] const auto read = ::read(wake_fd_.get(), &count, sizeof count);
     std::vector<Task> running;
     {
         const std::lock_guard lock(posted_mutex_);

@@ -22,6 +22,7 @@
 #include <boost/system/error_code.hpp>
 
 #include "agent/proxy/timer_queue.hpp"
+#include "platform/unique_fd.hpp"
 
 namespace gatewarden::proxy {
 
@@ -88,8 +89,8 @@ private:
     // First, so that it is destroyed last: tasks destroyed with the loop may
     // end sessions, which cancel their timers.
     TimerQueue timers_;
-    int epoll_fd_ = -1;
-    int wake_fd_ = -1;  // eventfd, readable when tasks were posted
+    UniqueFd epoll_fd_;
+    UniqueFd wake_fd_;  // eventfd, readable when tasks were posted
     std::atomic<bool> stopping_{false};
     std::vector<Task> deferred_;
     std::vector<Task> running_;  // the deferred tasks being run, kept for its storage
