@@ -197,17 +197,20 @@ Status ReplayCache::compact(std::int64_t now_ms) {
     }
 
     const Status written = write_file_atomically(file_, contents, 0600);
-    if (!written) {
-        return Error{written.error().code, "replay cache: " + written.error().message + std::string(kStorageHint)};
-    }
 
-    // Until the new file is open, appends would go to the replaced one.
+    // Until the new file is open, appends would go to the replaced one. It
+    // is opened again after a failure too, because the rename may have
+    // happened before the step that failed (the sync of the folder).
     UniqueFd appender = open_for_append(file_);
     if (!appender) {
         rewrite_needed_ = true;
         return system_error("reopen", file_);
     }
     fd_ = std::move(appender);
+    if (!written) {
+        const std::string message = "replay cache: " + written.error().message + std::string(kStorageHint);
+        return Error{written.error().code, message};
+    }
 
     lines_in_file_ = static_cast<std::size_t>(std::count(contents.begin(), contents.end(), '\n'));
     compact_at_lines_ = std::max(kMinimumSweepSize, 2 * lines_in_file_);
