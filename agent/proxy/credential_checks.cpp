@@ -7,9 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "platform/thread_name.hpp"
-
 #include "agent/proxy/event_loop.hpp"
+#include "platform/thread_name.hpp"
 
 namespace gatewarden::proxy {
 
