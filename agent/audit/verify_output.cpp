@@ -3,9 +3,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <string_view>
 
 #include "agent/audit/verify.hpp"
+#include "platform/counted.hpp"
 
 namespace gatewarden::audit {
 namespace {
@@ -16,11 +16,6 @@ constexpr std::uint64_t kOtherKeyFindingsListed = 3;
 const Finding& first_finding(const VerifyReport& report) {
     return *std::min_element(report.findings.begin(), report.findings.end(),
                              [](const Finding& a, const Finding& b) { return a.seq < b.seq; });
-}
-
-// "1 segment", "2 segments".
-std::string counted(std::uint64_t count, std::string_view noun) {
-    return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
 }
 
 // "key 1a2b (3 seals), key 3c4d (1 seal)".

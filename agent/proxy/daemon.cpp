@@ -11,6 +11,7 @@
 #include "agent/proxy/listener.hpp"
 #include "agent/proxy/signing_key.hpp"
 #include "agent/proxy/thread_count.hpp"
+#include "platform/counted.hpp"
 #include "platform/cpu_count.hpp"
 
 namespace gatewarden::proxy {
@@ -89,9 +90,9 @@ int run_daemon(const config::Config& config) {
     const std::size_t device_count = initial_state->inventory.devices.size();
     log.record(lifecycle_event(audit::EventType::gateway_started, config, device_count));
     control.start_listeners();
-    spdlog::info("proxy: listening on {} ({} network thread{}, broker {}, {} device{})", control.listen_addresses(),
-                 network_threads, network_threads == 1 ? "" : "s", config.broker.to_string(), device_count,
-                 device_count == 1 ? "" : "s");
+    spdlog::info("proxy: listening on {} ({}, broker {}, {})", control.listen_addresses(),
+                 counted(network_threads, "network thread"), config.broker.to_string(),
+                 counted(device_count, "device"));
     warn_about_unadmittable_devices(initial_state->inventory, config.gateway.environment);
 
     main_context.run();

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/proxy/credential_checks.hpp"
+#include "platform/counted.hpp"
 
 namespace gatewarden::proxy {
 
@@ -104,9 +105,8 @@ void DaemonControl::reload() {
                      {"devices", next->inventory.devices.size()},
                      {"owners", next->inventory.owners.size()}};
     events_.record(std::move(event));
-    const std::size_t devices = next->inventory.devices.size();
-    spdlog::info("proxy: reloaded {} ({} device{}, generation {})", services_.config.inventory.string(), devices,
-                 devices == 1 ? "" : "s", next->generation);
+    spdlog::info("proxy: reloaded {} ({}, generation {})", services_.config.inventory.string(),
+                 counted(next->inventory.devices.size(), "device"), next->generation);
     warn_about_unadmittable_devices(next->inventory, services_.config.gateway.environment);
 }
 
