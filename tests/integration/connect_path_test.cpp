@@ -298,8 +298,8 @@ TEST_CASE("login with early broker slots full") {
 
 // Each device sends its CONNECT and a PUBLISH in one write. The PUBLISH is
 // read but held, unprocessed, while the credential is checked (on a check
-// thread, or on the network thread for a check that finds none other
-// unfinished), and is decided once the device is admitted.
+// thread, or on the network thread when no other check is unfinished and
+// that thread is idle), and is decided once the device is admitted.
 TEST_CASE("burst of logins with pipelined PUBLISH") {
     constexpr int devices = 16;
     constexpr int type_puback = 4;

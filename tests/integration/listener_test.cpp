@@ -70,7 +70,7 @@ TEST_CASE("listening socket per network thread") {
     CHECK(gateway.daemon().wait_for_event_count({{"type", "connect"}, {"decision", "allow"}}, 6) == 6);
 }
 
-// Each thread's name (/proc/PID/task/TID/comm) tells its role in `top -H`.
+// Each thread's name (/proc/PID/task/TID/comm) shows its role in `top -H`.
 TEST_CASE("threads named by their role") {
     TestGateway gateway;
     gateway.add_device("sensor-1");

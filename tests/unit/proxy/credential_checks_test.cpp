@@ -119,8 +119,8 @@ TEST_CASE("a check after a burst is alone again") {
 }
 
 TEST_CASE("credential checks stop drops queued jobs") {
-    // A job deferred on a loop that never runs stays unfinished, so every
-    // later job goes to the check thread.
+    // A job kept for a loop that never runs stays unfinished, so every later
+    // job goes to the check thread.
     EventLoop idle_loop;
     CredentialChecks checks(1);
     checks.submit(idle_loop, [](Site) {});
