@@ -12,6 +12,7 @@
 
 using gatewarden::proxy::CredentialChecks;
 using gatewarden::proxy::EventLoop;
+using gatewarden::proxy::TimerQueue;
 using Site = CredentialChecks::Site;
 
 namespace {
@@ -76,9 +77,11 @@ TEST_CASE("checks of a burst go to the check threads") {
 }
 
 // A check thread counts its job finished just after the job returns, so
-// a check submitted at once may still find it unfinished. The lone checks
-// after the burst therefore follow one another until one stays on the
-// network thread, at most kAttempts of them.
+// a check submitted at once may still find it unfinished: when both
+// threads share a busy CPU, the network thread woken by the job's post can
+// run before the check thread returns, each time. The lone checks after the
+// burst therefore start 1 ms after the post, one after another until one
+// stays on the network thread, at most kAttempts of them.
 TEST_CASE("a check after a burst is alone again") {
     constexpr int kAttempts = 100;
     EventLoop loop;
@@ -88,6 +91,9 @@ TEST_CASE("a check after a burst is alone again") {
     std::promise<bool> outcome;
 
     std::function<void()> submit_lone;
+    const std::function<void()> submit_lone_soon = [&] {
+        loop.timers().add(TimerQueue::Clock::now() + std::chrono::milliseconds(1), submit_lone);
+    };
     submit_lone = [&] {
         checks.submit(loop, [&](Site site) {
             const int attempt = attempts.fetch_add(1) + 1;
@@ -96,7 +102,7 @@ TEST_CASE("a check after a burst is alone again") {
                 loop.stop();
                 return;
             }
-            loop.post(submit_lone);
+            loop.post(submit_lone_soon);
         });
     };
     // Two in one batch: the first stays on the network thread, the second
@@ -104,7 +110,7 @@ TEST_CASE("a check after a burst is alone again") {
     loop.post([&] {
         for (int i = 0; i < 2; ++i) {
             checks.submit(loop, [&](Site) {
-                if (burst_done.fetch_add(1) + 1 == 2) loop.post(submit_lone);
+                if (burst_done.fetch_add(1) + 1 == 2) loop.post(submit_lone_soon);
             });
         }
     });
