@@ -36,6 +36,7 @@ bool TrafficTally::count(TrafficDirection direction, std::string_view topic, std
         entry = &entries_[used_++];
         entry->direction = direction;
         entry->topic.assign(topic);
+        entry->first = std::chrono::system_clock::now();
     }
 
     entry->messages += 1;
@@ -52,7 +53,7 @@ void TrafficTally::flush_into(TrafficSummary& summary, const TrafficSource& sour
     const auto now = std::chrono::system_clock::now();
     for (std::size_t i = 0; i < used_; ++i) {
         Entry& entry = entries_[i];
-        const TrafficCount count{entry.messages, entry.bytes, now, now};
+        const TrafficCount count{entry.messages, entry.bytes, entry.first, now};
         if (entry.direction == TrafficDirection::publish) {
             summary.add_publishes(source, entry.topic, count);
         } else {

@@ -1,7 +1,9 @@
 #pragma once
 // One session's counts of allowed publishes and deliveries, gathered without
-// a lock or a clock read per message and handed to the TrafficSummary once
-// per batch of reads (see flush_into()).
+// a lock or a clock read per message and handed to the TrafficSummary within
+// hold_time() of the first count (see flush_into()). Handing them over once
+// per batch of reads cost each batch the summary's cold lock and map, and at
+// a fixed rate that delayed every message behind it.
 //
 // A device usually publishes to a few topics, so a handful of entries, each
 // holding the topic name it counts, covers a batch. When a new topic finds
@@ -9,7 +11,9 @@
 //
 // Not thread safe: owned by one session on its network thread.
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -25,12 +29,21 @@ class TrafficTally {
   public:
     static constexpr std::size_t kMaxEntries = 8;
 
+    // How long counts may wait in a tally before they go to the summary: a
+    // tenth of the summary interval, between 1 ms and 100 ms. A count made
+    // just before the summary's flush then lands in the next interval's
+    // summary, and the `last` time it carries is at most this late.
+    static constexpr std::chrono::milliseconds hold_time(std::chrono::milliseconds summary_interval) {
+        return std::clamp(summary_interval / 10, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
+    }
+
     // Counts one message. Returns false, counting nothing, when the topic
-    // needs a new entry and none is free: flush_into() and call again.
+    // needs a new entry and none is free: flush_into() and call again. A new
+    // entry reads the clock once, for the time of its first message.
     bool count(TrafficDirection direction, std::string_view topic, std::size_t bytes);
 
-    // Adds every count to `summary` with the current time as the first and
-    // last time seen, and empties the tally.
+    // Adds every count to `summary`, with the time of each entry's first
+    // message and the current time as the last, and empties the tally.
     void flush_into(TrafficSummary& summary, const TrafficSource& source);
 
     bool empty() const { return used_ == 0; }
@@ -41,6 +54,7 @@ class TrafficTally {
         std::string topic;
         std::uint64_t messages = 0;
         std::uint64_t bytes = 0;
+        std::chrono::system_clock::time_point first{};
     };
 
     Entry* find(TrafficDirection direction, std::string_view topic);

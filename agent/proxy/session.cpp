@@ -226,12 +226,9 @@ void Session::pump(Side side) {
     resume_reading(side);
 }
 
-// Keeps what is left of the reads, starts the writes of anything still
-// waiting, and then hands the counts of allowed traffic to the summary. The
-// counts come last because the summary's lock and map are not in the cache
-// after a quiet spell: handled first, they delayed each write by about 1 µs.
-// NOTE: handing them over after the loop's whole batch instead, in a
-// deferred task, was tried and not kept (docs/benchmarks.md, latency).
+// Keeps what is left of the reads and starts the writes of anything still
+// waiting. The counts of allowed traffic stay in the tally until the
+// session's timer hands them over (hold_tally()).
 GATEWARDEN_HOT
 void Session::end_turn(Side side) {
     Connection& conn = connection(side);
@@ -239,7 +236,6 @@ void Session::end_turn(Side side) {
     conn.reader.release_if_empty();
     flush(Side::device);
     flush(Side::broker);
-    flush_tally();
 }
 
 std::size_t Session::max_frame_size(Side side) const {
@@ -425,6 +421,7 @@ void Session::end_session(std::string_view reason, std::optional<std::uint8_t> r
     if (phase_ >= Phase::closing) {
         return;
     }
+    flush_tally();
     record_disconnect(reason);
     credential_check_abandoned_.store(true, std::memory_order_relaxed);
     early_broker_slot_.reset();
@@ -488,7 +485,10 @@ void Session::finish_if_closed() {
     }
 }
 
+// Runs after the network thread has stopped, before the summary's last
+// flush, so the counts of a session that outlived the stop's grace are kept.
 void Session::abandon() {
+    flush_tally();
     credential_check_abandoned_.store(true, std::memory_order_relaxed);
     loop_.timers().cancel(timer_);
     keep_alive_.reset();

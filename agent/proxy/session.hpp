@@ -191,7 +191,8 @@ private:
     void handle_broker_disconnect(std::span<const std::uint8_t> frame);
     void fail_broker(std::string_view what);
 
-    // session_timer.cpp: connect timeout, credential deadline, keepalive duty.
+    // session_timer.cpp: connect timeout, credential deadline, keepalive
+    // duty, the tally's hand-over.
     void arm_timer();
     void on_timer();
     void start_keepalive(std::uint16_t keep_alive_seconds);
@@ -207,6 +208,7 @@ private:
     void record_malformed(std::string_view error_text, std::uint8_t code);
     void record_publish_decision(const mqtt::Publish& publish, const policy::Decision& decision, Side side);
     void count_allowed(const mqtt::Publish& publish, Side side);
+    void hold_tally();
     void flush_tally();
     bool record_each_publish() const;
     std::string log_prefix() const;
@@ -226,7 +228,10 @@ private:
     Connection device_;
     Connection broker_;
     SteadyClock::time_point last_broker_write_{};
-    audit::TrafficTally tally_;  // allowed traffic of the current turn, in "summary" mode
+    // When tally_ goes to the summary; max() while it is empty. Read with
+    // every count, so it sits next to the tally's own count of entries.
+    SteadyClock::time_point tally_deadline_ = SteadyClock::time_point::max();
+    audit::TrafficTally tally_;  // allowed traffic not yet handed to the summary, in "summary" mode
 
     std::uint64_t number_;
     std::shared_ptr<Session> keep_alive_;  // from start() until both sides are closed

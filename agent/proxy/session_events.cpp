@@ -74,8 +74,8 @@ void Session::record_publish_decision(const mqtt::Publish& publish, const policy
 }
 
 // Counts allowed traffic in "summary" mode, per device and topic, in the
-// session's tally. end_turn() hands the tally to the summary once per turn,
-// and the summary's flusher records one event per interval.
+// session's tally. The session's timer hands the tally to the summary
+// (hold_tally()), and the summary's flusher records one event per interval.
 GATEWARDEN_HOT
 void Session::count_allowed(const mqtt::Publish& publish, Side side) {
     if (services_.summary == nullptr) {
@@ -86,10 +86,24 @@ void Session::count_allowed(const mqtt::Publish& publish, Side side) {
         flush_tally();
         tally_.count(direction, publish.topic, publish.payload.size());
     }
+    if (tally_deadline_ == SteadyClock::time_point::max()) {
+        hold_tally();
+    }
 }
 
-GATEWARDEN_HOT
+// Sets when the tally goes to the summary, at the first count since the last
+// hand-over. Handing it over after each turn instead cost every turn the
+// summary's lock and map, cold after a quiet spell, and that delayed the
+// messages behind it at 5,000 msg/s (docs/benchmarks.md).
+void Session::hold_tally() {
+    tally_deadline_ = SteadyClock::now() + audit::TrafficTally::hold_time(services_.config.audit.summary_interval);
+    arm_timer();
+}
+
+// Hands the tally to the summary: at its deadline, when it is full, when the
+// session ends and when the stop abandons the session.
 void Session::flush_tally() {
+    tally_deadline_ = SteadyClock::time_point::max();
     if (services_.summary == nullptr || tally_.empty()) {
         return;
     }

@@ -1,6 +1,7 @@
 // One timer per session serves every deadline: CONNECT and broker connect
-// timeouts, the credential deadline, the keepalive duty and the bound on
-// closing. One timer instead of four keeps an idle session small.
+// timeouts, the credential deadline, the keepalive duty, the hand-over of
+// the traffic tally and the bound on closing. One timer instead of five
+// keeps an idle session small.
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
@@ -27,7 +28,7 @@ void Session::arm_timer() {
         next = std::min(connect_deadline_, credential_deadline_);
         break;
     case Phase::established:
-        next = std::min(credential_deadline_, next_keepalive_check_);
+        next = std::min({credential_deadline_, next_keepalive_check_, tally_deadline_});
         break;
     case Phase::closing:
         next = close_deadline_;
@@ -88,6 +89,9 @@ void Session::on_timer() {
         if (now >= credential_deadline_) {
             expire_credential();
             return;
+        }
+        if (now >= tally_deadline_) {
+            flush_tally();
         }
         if (now >= next_keepalive_check_) {
             keep_broker_alive(now);

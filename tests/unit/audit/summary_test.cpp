@@ -212,5 +212,46 @@ TEST_CASE("tally asks for a flush when its entries are taken") {
     CHECK(first->details["count"] == 2);
 }
 
+// A tally may hold its counts for up to its hold time, so each topic keeps
+// the time of its own first message rather than the time of the hand-over.
+TEST_CASE("tally keeps each topic's first time") {
+    CollectingSink sink;
+    TrafficSummary summary(sink);
+    TrafficTally tally;
+    const auto before = std::chrono::system_clock::now();
+    CHECK(tally.count(TrafficDirection::publish, "early", 1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    const auto between = std::chrono::system_clock::now();
+    CHECK(tally.count(TrafficDirection::publish, "late", 1));
+    CHECK(tally.count(TrafficDirection::publish, "early", 1));
+    tally.flush_into(summary, kCam);
+    const auto after = std::chrono::system_clock::now();
+    summary.flush();
+
+    const auto events = sink.take();
+    const Event* early = find(events, EventType::publish_summary, "cam-1", "early");
+    const Event* late = find(events, EventType::publish_summary, "cam-1", "late");
+    REQUIRE(early != nullptr);
+    REQUIRE(late != nullptr);
+    const auto time_of = [](const Event& event, const char* field) {
+        return parse_rfc3339(event.details[field].get<std::string>()).value();
+    };
+    const auto micros = [](std::chrono::system_clock::time_point time) {
+        return std::chrono::floor<std::chrono::microseconds>(time);
+    };
+    CHECK(time_of(*early, "first") >= micros(before));
+    CHECK(time_of(*early, "first") <= between);
+    CHECK(time_of(*late, "first") >= micros(between));
+    CHECK(time_of(*early, "last") >= micros(between));
+    CHECK(time_of(*early, "last") <= after);
+}
+
+TEST_CASE("tally hold time follows the interval") {
+    using std::chrono::milliseconds;
+    CHECK(TrafficTally::hold_time(milliseconds(60'000)) == milliseconds(100));
+    CHECK(TrafficTally::hold_time(milliseconds(300)) == milliseconds(30));
+    CHECK(TrafficTally::hold_time(milliseconds(5)) == milliseconds(1));
+}
+
 }  // namespace
 }  // namespace gatewarden::audit
