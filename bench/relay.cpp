@@ -6,7 +6,10 @@
 // read while its peer's buffer holds more than kPendingLimit bytes, so a
 // slow side slows its peer and memory stays bounded.
 //
-// Usage: bench_relay LISTEN_PORT UPSTREAM_PORT [SECONDS]
+// With --inspect the relay decides each PUBLISH before forwarding it
+// (publish_inspector.hpp): the least work an enforcing proxy adds to a hop.
+//
+// Usage: bench_relay [--inspect] LISTEN_PORT UPSTREAM_PORT [SECONDS]
 // Both ports are on 127.0.0.1. The relay runs until SIGINT or SIGTERM, or
 // for SECONDS (default and maximum 86,400).
 
@@ -30,6 +33,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "publish_inspector.hpp"
+
 namespace {
 
 constexpr std::size_t kReadSize = 64 * 1024;
@@ -37,6 +42,7 @@ constexpr std::size_t kPendingLimit = 256 * 1024;
 constexpr int kMaxEvents = 256;
 
 volatile std::sig_atomic_t stop_requested = 0;
+bool inspecting = false;
 
 void request_stop(int) { stop_requested = 1; }
 
@@ -51,6 +57,8 @@ struct Side {
     std::size_t pending_offset = 0;
     bool connected = true;  // false while the upstream connect is in progress
     bool reading = true;
+    PublishInspector inspector;  // decides what is read from this side, with --inspect
+    std::string undecided;       // read bytes of a packet whose topic is not complete yet
 
     std::size_t pending_size() const { return pending.size() - pending_offset; }
 };
@@ -123,9 +131,24 @@ void on_readable(Side& side) {
     }
     if (received < 0) return;
 
-    if (!forward(peer, read_buffer.data(), static_cast<std::size_t>(received))) {
+    const char* data = read_buffer.data();
+    std::size_t size = static_cast<std::size_t>(received);
+    if (inspecting && !side.undecided.empty()) {
+        side.undecided.append(data, size);
+        data = side.undecided.data();
+        size = side.undecided.size();
+    }
+    const std::size_t decided = inspecting ? side.inspector.decide(data, size) : size;
+    if (decided == PublishInspector::kDenied || (decided > 0 && !forward(peer, data, decided))) {
         close_pair(*side.pair);
         return;
+    }
+    if (inspecting) {
+        if (data == side.undecided.data()) {
+            side.undecided.erase(0, decided);
+        } else {
+            side.undecided.assign(data + decided, size - decided);
+        }
     }
     update_interest(peer, EPOLL_CTL_MOD);
     if (peer.pending_size() > kPendingLimit) {
@@ -193,8 +216,8 @@ void accept_clients(int listener, std::uint16_t upstream_port, std::unordered_ma
         }
 
         auto pair = std::make_unique<Pair>();
-        pair->client = Side{client_fd, pair.get(), &pair->upstream, {}, 0, true, true};
-        pair->upstream = Side{upstream_fd, pair.get(), &pair->client, {}, 0, result == 0, true};
+        pair->client = Side{client_fd, pair.get(), &pair->upstream, {}, 0, true, true, {}, {}};
+        pair->upstream = Side{upstream_fd, pair.get(), &pair->client, {}, 0, result == 0, true, {}, {}};
         update_interest(pair->client, EPOLL_CTL_ADD);
         update_interest(pair->upstream, EPOLL_CTL_ADD);
         pairs.emplace(pair.get(), std::move(pair));
@@ -204,8 +227,13 @@ void accept_clients(int listener, std::uint16_t upstream_port, std::unordered_ma
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::strcmp(argv[1], "--inspect") == 0) {
+        inspecting = true;
+        --argc;
+        ++argv;
+    }
     if (argc < 3) {
-        std::fprintf(stderr, "usage: bench_relay LISTEN_PORT UPSTREAM_PORT [SECONDS]\n");
+        std::fprintf(stderr, "usage: bench_relay [--inspect] LISTEN_PORT UPSTREAM_PORT [SECONDS]\n");
         return 2;
     }
     const int listen_port = std::atoi(argv[1]);

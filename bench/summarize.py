@@ -11,6 +11,9 @@ per login.
 When the run had a "compare" setup (bench/run --compare BINARY), a second
 table sets that binary beside gatewarden: both medians, their ratio, and in
 how many rounds of the same number the compared binary's figure was lower.
+When it had an "inspect" setup (bench/run --inspect), further tables set
+the inspecting relay beside the plain relay and gatewarden beside the
+inspecting relay, in the same way.
 """
 
 import collections
@@ -35,6 +38,7 @@ FIGURES = {
 }
 SETUPS = ("direct", "relay", "gatewarden")
 COMPARED = "compare"
+INSPECTING = "inspect"
 
 
 def figures_for(scenario):
@@ -86,9 +90,15 @@ def main(path):
         return statistics.median(samples) if samples else None
 
     print_main_table(order, values, median)
-    if any(setup == COMPARED for (_n, _s, setup, _k) in values):
+    setups_run = {setup for (_n, _s, setup, _k) in values}
+    pairs = []
+    if INSPECTING in setups_run:
+        pairs += [("relay", INSPECTING), (INSPECTING, "gatewarden")]
+    if COMPARED in setups_run:
+        pairs.append(("gatewarden", COMPARED))
+    for base, other in pairs:
         print()
-        print_comparison(order, rounds_by_setup, median)
+        print_pair(order, rounds_by_setup, median, base, other)
 
 
 def print_main_table(order, values, median):
@@ -113,24 +123,24 @@ def print_main_table(order, values, median):
                       f"{number(gateway - direct):>10}")
 
 
-def print_comparison(order, rounds_by_setup, median):
-    """gatewarden against the binary given to --compare, paired by round."""
-    header = (f"{'nodelay':7} {'scenario':11} {'figure':22} {'gatewarden':>10} {'compare':>9} "
-              f"{'cmp/gw':>7}  compare lower in")
+def print_pair(order, rounds_by_setup, median, base, other):
+    """Setup `other` beside setup `base`, paired by round."""
+    header = (f"{'nodelay':7} {'scenario':11} {'figure':22} {base:>10} {other:>10} "
+              f"{'ratio':>6}  {other} lower in")
     print(header)
     print("-" * len(header))
     for nodelay, scenario in order:
         for key in figures_for(scenario):
-            base = median(nodelay, scenario, "gatewarden", key)
-            other = median(nodelay, scenario, COMPARED, key)
-            if base is None or other is None:
+            base_median = median(nodelay, scenario, base, key)
+            other_median = median(nodelay, scenario, other, key)
+            if base_median is None or other_median is None:
                 continue
-            base_rounds = rounds_by_setup[(nodelay, scenario, "gatewarden", key)]
-            other_rounds = rounds_by_setup[(nodelay, scenario, COMPARED, key)]
+            base_rounds = rounds_by_setup[(nodelay, scenario, base, key)]
+            other_rounds = rounds_by_setup[(nodelay, scenario, other, key)]
             paired = [r for r in base_rounds if r in other_rounds]
             lower = sum(1 for r in paired if other_rounds[r] < base_rounds[r])
-            print(f"{nodelay:7} {scenario:11} {FIGURES[key]:22} {number(base):>10} {number(other):>9} "
-                  f"{ratio(other, base):>7}  {lower} of {len(paired)} rounds")
+            print(f"{nodelay:7} {scenario:11} {FIGURES[key]:22} {number(base_median):>10} {number(other_median):>10} "
+                  f"{ratio(other_median, base_median):>6}  {lower} of {len(paired)} rounds")
 
 
 if __name__ == "__main__":
