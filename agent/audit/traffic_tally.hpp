@@ -32,7 +32,7 @@ class TrafficTally {
     // How long counts may wait in a tally before they go to the summary: a
     // tenth of the summary interval, between 1 ms and 100 ms. A count made
     // just before the summary's flush then lands in the next interval's
-    // summary, and the `last` time it carries is at most this late.
+    // summary, and the `last` time it carries is about this late.
     static constexpr std::chrono::milliseconds hold_time(std::chrono::milliseconds summary_interval) {
         return std::clamp(summary_interval / 10, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
     }

@@ -10,8 +10,8 @@
 // Data path: each side's bytes are read into a FrameReader, cut into whole
 // frames, decided frame by frame, and what passes is appended to the
 // opposite side's OutputBuffer; one write per side carries each batch.
-// Allowed traffic is counted in the session's TrafficTally and handed to
-// the summary once per turn, not per message.
+// Allowed traffic is counted in the session's TrafficTally, which the
+// session's timer hands to the summary shortly after the first count.
 // Reading from a side pauses while an output buffer is above kHighWater
 // and resumes when a write completes, so a slow side slows its peer.
 

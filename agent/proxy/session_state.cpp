@@ -39,6 +39,9 @@ void Session::apply_state(const GatewayState& state, const GatewayState& previou
     if (!admitted) {
         return;  // not admitted yet (admission reads the new state) or ending
     }
+    // Counts held since the last hand-over belong to the owner they were
+    // counted under, which the new state may change.
+    flush_tally();
 
     const identity::Device* device = state.inventory.find_device(device_id_);
     const identity::Owner* owner = device ? state.inventory.find_owner(device->owner) : nullptr;

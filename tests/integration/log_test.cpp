@@ -341,6 +341,37 @@ TEST_CASE("allowed publishes summarised per interval") {
     CHECK(events_matching(daemon.events(), {{"type", "publish"}, {"decision", "allow"}}).empty());
 }
 
+// A reload that gives the device another owner comes while its counts are
+// held in the session: they stay with the owner they were counted under.
+TEST_CASE("held counts keep their owner") {
+    TestGateway gateway;
+    gateway.config_patch = {{"audit", {{"publish_events", "summary"}, {"summary_interval", "1h"}}}};
+    gateway.inventory["owners"].push_back(
+        {{"id", "team-b"}, {"contact", "team-b@example.com"}, {"status", "active"}});
+    gateway.add_device("sensor-1");
+    gateway.start();
+    auto device = gateway.connected_device("sensor-1", MqttVersion::v5);
+    for (int i = 0; i < 3; ++i) REQUIRE(device->publish("sensors/sensor-1/temp", "20", 1).acknowledged);
+
+    nlohmann::json inventory = gateway.inventory;
+    for (auto& entry : inventory["devices"]) {
+        if (entry["id"] == "sensor-1") entry["owner"] = "team-b";
+    }
+    gateway.daemon().reload(inventory);
+    REQUIRE(gateway.daemon().wait_for_event({{"type", "inventory_reload"}, {"decision", "allow"}}, 10s));
+    gateway.daemon().stop();
+
+    std::int64_t counted_for_a = 0;
+    std::int64_t counted_for_b = 0;
+    for (const Event& event : events_matching(gateway.daemon().events(),
+                                              {{"type", "publish_summary"}, {"device", "sensor-1"}})) {
+        const auto count = event["details"]["count"].get<std::int64_t>();
+        (event["owner"] == "team-a" ? counted_for_a : counted_for_b) += count;
+    }
+    CHECK(counted_for_a == 3);
+    CHECK(counted_for_b == 0);
+}
+
 // Thousands of PUBLISH packets sent at once take several full reads per
 // turn, and every message is counted once, under its own topic. The daemon
 // is paused while the device sends, so that its socket fills and the device
