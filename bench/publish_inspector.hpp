@@ -2,8 +2,8 @@
 // where each packet starts, read each PUBLISH's topic and decide it before its
 // bytes go on. A topic that repeats the last one of its direction is allowed
 // without a lookup, as gatewarden's LastDecision does. Any other topic must
-// start with "bench/", the prefix of the load generator's topics, which
-// stands in for a policy lookup. Everything else that gatewarden does per
+// start with "bench/", the prefix of the load generator's topics. That check
+// takes the place of a policy lookup. Everything else that gatewarden does per
 // packet (the MQTT state, topic aliases, QoS bookkeeping, counting per
 // device) is left out, so the relay with inspection bounds from below what
 // deciding each PUBLISH costs.
@@ -17,8 +17,10 @@ class PublishInspector {
 public:
     // Decides the packets that start in data[0, size) and returns how many
     // bytes from the start may be forwarded, or kDenied when a PUBLISH's
-    // topic is not allowed or a header is malformed. The caller passes the
-    // bytes after that count again, followed by the next bytes read.
+    // topic is not allowed or its header is malformed. The caller passes the
+    // bytes after that count again, followed by the next bytes read. On
+    // kDenied the relay closes both sides, and the allowed packets of that
+    // read are not forwarded: the load generator sends no denied topic.
     static constexpr std::size_t kDenied = static_cast<std::size_t>(-1);
 
     std::size_t decide(const char* data, std::size_t size) {
@@ -38,10 +40,12 @@ public:
 
             const bool is_publish = (static_cast<unsigned char>(data[position]) >> 4) == 3;
             if (is_publish) {
+                if (remaining < 2) return kDenied;
                 const std::size_t topic_end = position + header_size + 2;
                 if (topic_end > size) break;
                 const std::size_t topic_size = (static_cast<unsigned char>(data[topic_end - 2]) << 8) |
                                                static_cast<unsigned char>(data[topic_end - 1]);
+                if (2 + topic_size > remaining) return kDenied;
                 if (topic_end + topic_size > size) break;
                 if (!allowed(std::string_view(data + topic_end, topic_size))) return kDenied;
             }
