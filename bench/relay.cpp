@@ -57,7 +57,7 @@ struct Side {
     std::size_t pending_offset = 0;
     bool connected = true;  // false while the upstream connect is in progress
     bool reading = true;
-    PublishInspector inspector;  // decides what is read from this side, with --inspect
+    PublishInspector inspector;  // the decisions on what is read from this side, with --inspect
     std::string undecided;       // read bytes of a packet whose topic is not complete yet
 
     std::size_t pending_size() const { return pending.size() - pending_offset; }

@@ -124,7 +124,7 @@ def print_main_table(order, values, median):
 
 
 def print_pair(order, rounds_by_setup, median, base, other):
-    """Setup `other` beside setup `base`, paired by round."""
+    """Prints setup `other` beside setup `base`, paired by round."""
     header = (f"{'nodelay':7} {'scenario':11} {'figure':22} {base:>10} {other:>10} "
               f"{'ratio':>6}  {other} lower in")
     print(header)

@@ -228,8 +228,8 @@ private:
     Connection device_;
     Connection broker_;
     SteadyClock::time_point last_broker_write_{};
-    // When tally_ goes to the summary; max() while it is empty. Read with
-    // every count, so it sits next to the tally's own count of entries.
+    // The time when tally_ goes to the summary, max() while it is empty. It is
+    // read with every count, so it sits next to the tally's count of entries.
     SteadyClock::time_point tally_deadline_ = SteadyClock::time_point::max();
     audit::TrafficTally tally_;  // allowed traffic not yet handed to the summary, in "summary" mode
 
