@@ -75,6 +75,7 @@ int connect_device(std::uint16_t port, const Keys& keys, const std::string& devi
 
 struct LoadOptions {
     std::uint16_t port = 0;
+    std::uint16_t subscriber_port = 0;  // 0 means the same as port
     std::string keys_file;
     int publishers = 8;
     int subscribers = 1;
@@ -271,7 +272,8 @@ int run_throughput(const LoadOptions& options) {
     for (int i = 0; i < options.subscribers; ++i) {
         const std::string device = gb::bench_device_id(options.publishers + i);
         Subscriber& subscriber = subscribers[static_cast<std::size_t>(i)];
-        subscriber.fd = connect_device(options.port, keys, device);
+        const std::uint16_t port = options.subscriber_port != 0 ? options.subscriber_port : options.port;
+        subscriber.fd = connect_device(port, keys, device);
         if (!gb::subscribe(subscriber.fd, "bench/#", static_cast<std::uint8_t>(options.sub_qos))) {
             throw std::runtime_error(device + ": SUBSCRIBE bench/# rejected or timed out");
         }
@@ -514,6 +516,9 @@ int main(int argc, char** argv) {
     auto* throughput = app.add_subcommand("throughput", "publishers and subscribers: delivered rate and latency");
     throughput->add_option("--port", load.port)->required();
     throughput->add_option("--keys", load.keys_file)->required();
+    throughput->add_option("--subscriber-port", load.subscriber_port,
+                           "the port the subscribers connect to, if not --port (for example the "
+                           "broker's, to time the publishers' hop alone)");
     throughput->add_option("--publishers", load.publishers)->check(CLI::Range(1, 1000));
     throughput->add_option("--subscribers", load.subscribers)->check(CLI::Range(1, 1000));
     throughput->add_option("--qos", load.qos)->check(CLI::Range(0, 1));
