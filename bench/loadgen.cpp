@@ -517,8 +517,8 @@ int main(int argc, char** argv) {
     throughput->add_option("--port", load.port)->required();
     throughput->add_option("--keys", load.keys_file)->required();
     throughput->add_option("--subscriber-port", load.subscriber_port,
-                           "the port the subscribers connect to, if not --port (for example the "
-                           "broker's, to time the publishers' hop alone)");
+                           "the port the subscribers connect to (default: --port). With the "
+                           "broker's port, only the publishers' hop goes through the proxy");
     throughput->add_option("--publishers", load.publishers)->check(CLI::Range(1, 1000));
     throughput->add_option("--subscribers", load.subscribers)->check(CLI::Range(1, 1000));
     throughput->add_option("--qos", load.qos)->check(CLI::Range(0, 1));
