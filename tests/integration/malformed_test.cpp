@@ -21,12 +21,7 @@ struct MalformedGateway {
 
     // A raw connection that has completed CONNECT as sensor-1.
     std::unique_ptr<RawConnection> connected(int protocol_level) {
-        auto connection = std::make_unique<RawConnection>(gateway.port());
-        REQUIRE(connection->send(connect_packet(protocol_level, "sensor-1", "sensor-1", gateway.token("sensor-1"))));
-        const auto connack = connection->read_packet(3s);
-        REQUIRE(connack);
-        REQUIRE(reason_code(*connack) == 0);
-        return connection;
+        return gateway.raw_connected_device("sensor-1", protocol_level);
     }
 };
 

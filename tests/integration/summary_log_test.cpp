@@ -1,5 +1,5 @@
-// Summaries of allowed traffic ("summary" mode): what the sessions count,
-// under which owner, and when the counts reach the log.
+// Summaries of allowed traffic in "summary" mode. The tests check what the
+// sessions count, under which owner, and when the counts reach the log.
 
 #include <thread>
 
@@ -110,11 +110,7 @@ TEST_CASE("summaries count every message of a burst") {
     auto reader = gateway.connected_device("dashboard-1", MqttVersion::v5);
     REQUIRE(reader->subscribe({"sensors/#"}, 0) == std::vector<int>{0});
 
-    RawConnection sensor(gateway.port());
-    REQUIRE(sensor.send(connect_packet(4, "sensor-1", "sensor-1", gateway.token("sensor-1"))));
-    const auto connack = sensor.read_packet(3s);
-    REQUIRE(connack);
-    REQUIRE(reason_code(*connack) == 0);
+    auto sensor = gateway.raw_connected_device("sensor-1", 4);
 
     // Packets of 128 bytes, so a read of 64 KiB ends on a packet boundary and
     // the next read lands where the first one's topics were. The first 300
@@ -133,13 +129,13 @@ TEST_CASE("summaries count every message of a burst") {
     burst.insert(burst.end(), marker.begin(), marker.end());
     gateway.daemon().pause();
     bool sent = false;
-    std::thread sender([&] { sent = sensor.send(burst); });
+    std::thread sender([&] { sent = sensor->send(burst); });
     std::this_thread::sleep_for(300ms);
     gateway.daemon().resume();
     sender.join();
     REQUIRE(sent);
 
-    const auto puback = sensor.read_packet(10s);
+    const auto puback = sensor->read_packet(10s);
     REQUIRE(puback);
     CHECK(packet_type(*puback) == 4);
     bool marker_delivered = false;
@@ -181,16 +177,6 @@ Bytes aliased_publish(const std::string& topic, std::uint16_t alias, const std::
     return packet;
 }
 
-// Connects sensor-1 over a raw connection at `protocol_level`.
-std::unique_ptr<RawConnection> raw_sensor(TestGateway& gateway, int protocol_level) {
-    auto sensor = std::make_unique<RawConnection>(gateway.port());
-    REQUIRE(sensor->send(connect_packet(protocol_level, "sensor-1", "sensor-1", gateway.token("sensor-1"))));
-    const auto connack = sensor->read_packet(3s);
-    REQUIRE(connack);
-    REQUIRE(reason_code(*connack) == 0);
-    return sensor;
-}
-
 // Sends `packets` while the daemon is paused, so that one read takes them all.
 void send_in_one_read(TestGateway& gateway, RawConnection& connection, const std::vector<Bytes>& packets) {
     Bytes burst;
@@ -217,7 +203,7 @@ TEST_CASE("aliased publishes counted under their topics") {
     gateway.start();
     auto reader = gateway.connected_device("dashboard-1", MqttVersion::v5);
     REQUIRE(reader->subscribe({"sensors/#"}, 0) == std::vector<int>{0});
-    auto sensor = raw_sensor(gateway, 5);
+    auto sensor = gateway.raw_connected_device("sensor-1", 5);
 
     send_in_one_read(gateway, *sensor,
                      {aliased_publish("sensors/sensor-1/a", 1, "1"), aliased_publish("", 1, "22"),
@@ -246,10 +232,10 @@ TEST_CASE("counts before a malformed packet kept") {
     gateway.config_patch = {{"audit", {{"publish_events", "summary"}, {"summary_interval", "1h"}}}};
     gateway.add_device("sensor-1");
     gateway.start();
-    auto sensor = raw_sensor(gateway, 4);
+    auto sensor = gateway.raw_connected_device("sensor-1", 4);
 
     const Bytes allowed = publish_packet(4, "sensors/sensor-1/temp", "20", 0, 0);
-    // Topic "t" and packet identifier 1, but both QoS bits set, which is malformed.
+    // A PUBLISH to topic "t" with packet identifier 1 whose QoS bits are both set, so it is malformed.
     const Bytes qos_3{0x36, 0x05, 0x00, 0x01, 't', 0x00, 0x01};
     send_in_one_read(gateway, *sensor, {allowed, allowed, qos_3});
 

@@ -1,6 +1,7 @@
 #include "tests/support/test_gateway.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 
 #include <doctest/doctest.h>
@@ -83,6 +84,15 @@ std::unique_ptr<PahoDevice> TestGateway::connected_device(const std::string& id,
                                  ": " + result.error);
     }
     return client;
+}
+
+std::unique_ptr<RawConnection> TestGateway::raw_connected_device(const std::string& id, int protocol_level) const {
+    auto connection = std::make_unique<RawConnection>(port());
+    REQUIRE(connection->send(connect_packet(protocol_level, id, id, token(id))));
+    const auto connack = connection->read_packet(std::chrono::seconds(3));
+    REQUIRE(connack);
+    REQUIRE(reason_code(*connack) == 0);
+    return connection;
 }
 
 std::unique_ptr<PahoDevice> TestGateway::broker_observer(const std::string& filter) const {

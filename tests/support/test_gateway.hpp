@@ -66,6 +66,11 @@ public:
     // A Paho client connected as `id` with a fresh token; throws if refused.
     std::unique_ptr<PahoDevice> connected_device(const std::string& id, MqttVersion version) const;
 
+    // Opens a raw connection and sends a CONNECT as `id` at MQTT
+    // `protocol_level` 4 or 5, with a fresh token. Fails the test unless the
+    // gateway accepts it within 3 s.
+    std::unique_ptr<RawConnection> raw_connected_device(const std::string& id, int protocol_level) const;
+
     // Logs `id` in and out `count` times through `uri` (one of gatewarden's
     // listen addresses), each time with a fresh token, and checks each
     // login. Returns the number of logins accepted.
