@@ -130,7 +130,10 @@ Admission Authenticator::check(const Inventory& inventory, const mqtt::Connect& 
     admission.deadline = claims.value().expires_at() + settings_.clock_leeway;
     // A session ends with its key, so one admitted just before the key's
     // not_after does not run on with it for the token's lifetime.
-    if (admission.key->not_after) admission.deadline = std::min(admission.deadline, *admission.key->not_after);
+    if (admission.key->not_after && *admission.key->not_after < admission.deadline) {
+        admission.deadline = *admission.key->not_after;
+        admission.deadline_cause = DeadlineCause::key_not_after;
+    }
 
     const auto max_ttl = std::min<std::chrono::milliseconds>(admission.device->max_token_ttl,
                                                               settings_.max_token_ttl);

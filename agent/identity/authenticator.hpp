@@ -58,6 +58,12 @@ enum class RejectClass {
     server_unavailable,   // the jti could not be written to the replay cache: 0x03 / 0x88
 };
 
+// The source of a session's credential deadline (Admission::deadline).
+enum class DeadlineCause : std::uint8_t {
+    token_exp,      // the token's exp plus the clock leeway
+    key_not_after,  // the not_after of the key that verified the token, when earlier
+};
+
 struct Admission {
     RejectClass reject = RejectClass::none;
     // Precise reason for the event, e.g. "unknown_device", "token_expired".
@@ -71,6 +77,7 @@ struct Admission {
     std::optional<std::int64_t> exp;  // seconds since the Unix epoch
     // exp + clock leeway, or the key's not_after if earlier: the session must end by then
     Clock::time_point deadline{};
+    DeadlineCause deadline_cause = DeadlineCause::token_exp;
 
     bool admitted() const { return reject == RejectClass::none; }
 };

@@ -197,6 +197,7 @@ private:
     void on_timer();
     void start_keepalive(std::uint16_t keep_alive_seconds);
     void keep_broker_alive(SteadyClock::time_point now);
+    void set_credential_deadline(Clock::time_point wall, identity::DeadlineCause cause);
     void expire_credential();
     // The steady-clock time at which the wall-clock time `wall` comes.
     static SteadyClock::time_point steady_deadline(Clock::time_point wall);
@@ -246,8 +247,8 @@ private:
     std::atomic<bool> credential_check_abandoned_{false};
     bool disconnect_recorded_ = false;
 
+    std::string peer_;  // the device's address and port, from accept
     // The device's identity from its admission; empty before it.
-    std::string peer_;
     std::string device_id_;
     std::string owner_id_;
     std::string client_id_;
@@ -261,6 +262,10 @@ private:
     std::optional<TimerQueue::Handle> timer_;
     SteadyClock::time_point connect_deadline_{};
     SteadyClock::time_point credential_deadline_ = SteadyClock::time_point::max();
+    // The same deadline as wall-clock time, and what set it, for the
+    // credential_expired event.
+    Clock::time_point credential_deadline_wall_ = Clock::time_point::max();
+    identity::DeadlineCause credential_deadline_cause_ = identity::DeadlineCause::token_exp;
     SteadyClock::time_point close_deadline_ = SteadyClock::time_point::max();
     SteadyClock::time_point next_keepalive_check_ = SteadyClock::time_point::max();
     SteadyClock::duration keepalive_half_{};

@@ -141,7 +141,7 @@ void Session::decide_connect(const GatewayState& state, mqtt::Connect connect,
         return;
     }
 
-    credential_deadline_ = steady_deadline(admission.deadline);
+    set_credential_deadline(admission.deadline, admission.deadline_cause);
     pending_connect_ = std::make_unique<mqtt::Connect>(std::move(connect));
     phase_ = Phase::connecting_broker;
     continue_to_broker();

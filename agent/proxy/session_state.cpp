@@ -24,13 +24,10 @@ bool Session::key_revoked(const identity::DeviceKey* key, const GatewayState& pr
 // A reload may give the key an earlier not_after. The session then ends by
 // that time, as one admitted after the reload would.
 void Session::bound_by_key_expiry(const identity::DeviceKey& key) {
-    if (!key.not_after) return;
+    if (!key.not_after || *key.not_after >= credential_deadline_wall_) return;
 
-    const auto deadline = steady_deadline(*key.not_after);
-    if (deadline < credential_deadline_) {
-        credential_deadline_ = deadline;
-        arm_timer();
-    }
+    set_credential_deadline(*key.not_after, identity::DeadlineCause::key_not_after);
+    arm_timer();
 }
 
 void Session::apply_state(const GatewayState& state, const GatewayState& previous) {

@@ -8,6 +8,7 @@
 
 #include "agent/proxy/session.hpp"
 #include "agent/proxy/session_log.hpp"
+#include "platform/time.hpp"
 
 namespace gatewarden::proxy {
 
@@ -143,13 +144,23 @@ Session::SteadyClock::time_point Session::steady_deadline(Clock::time_point wall
     return SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(remaining);
 }
 
+void Session::set_credential_deadline(Clock::time_point wall, identity::DeadlineCause cause) {
+    credential_deadline_wall_ = wall;
+    credential_deadline_cause_ = cause;
+    credential_deadline_ = steady_deadline(wall);
+}
+
 // The credential's deadline (exp plus the clock leeway, or the key's
-// not_after if that comes first) has passed: no
-// session outlives its credential.
+// not_after if that comes first) has passed: no session outlives its
+// credential. The event names which of the two it was, so that a responder
+// can tell a device that failed to rotate its token from a retired key.
 void Session::expire_credential() {
     GATEWARDEN_SESSION_LOG(debug, "credential expired");
     auto event = make_event(audit::EventType::credential_expired);
     event.reason = "credential_expired";
+    const bool key_ended = credential_deadline_cause_ == identity::DeadlineCause::key_not_after;
+    event.details = {{"cause", key_ended ? "key_not_after" : "token_exp"},
+                     {"deadline", format_rfc3339_micros(credential_deadline_wall_)}};
     record(std::move(event));
     end_session("credential_expired", mqtt::reason::maximum_connect_time);
 }

@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include "platform/time.hpp"
 #include "tests/support/test_gateway.hpp"
 
 using namespace gatewarden::testing;
@@ -51,8 +52,15 @@ TEST_CASE("session ends at token deadline") {
             REQUIRE(end->disconnect_reason);
             CHECK(*end->disconnect_reason == maximum_connect_time);
         }
-        CHECK(gateway.daemon().wait_for_event(
-            {{"type", "credential_expired"}, {"device", "sensor-1"}, {"credential", {{"jti", jwt_claims(token)["jti"]}}}}));
+        const auto expired = gateway.daemon().wait_for_event({{"type", "credential_expired"},
+                                                              {"device", "sensor-1"},
+                                                              {"credential", {{"jti", jwt_claims(token)["jti"]}}},
+                                                              {"details", {{"cause", "token_exp"}}}});
+        REQUIRE(expired);
+        const auto logged = gatewarden::parse_rfc3339(expired->at("details").at("deadline").get<std::string>());
+        REQUIRE(logged);
+        // The log has microseconds, and exp may have more digits.
+        CHECK(std::chrono::abs(logged.value() - deadline) < 1ms);
     }
 }
 

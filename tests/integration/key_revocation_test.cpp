@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include "platform/time.hpp"
 #include "tests/support/test_gateway.hpp"
 
 using namespace gatewarden::testing;
@@ -36,6 +37,17 @@ std::string rfc3339(std::chrono::system_clock::time_point time) {
     std::ostringstream text;
     text << std::put_time(&utc, "%Y-%m-%dT%H:%M:%SZ");
     return text.str();
+}
+
+// The credential_expired event names the key's not_after, in whole seconds
+// as the inventory gives it, as the deadline that ended the session.
+void check_ended_by_key(const TestGateway& gateway, std::chrono::system_clock::time_point not_after) {
+    const auto expired = gateway.daemon().wait_for_event(
+        {{"type", "credential_expired"}, {"device", "sensor-1"}, {"details", {{"cause", "key_not_after"}}}});
+    REQUIRE(expired);
+    const auto deadline = gatewarden::parse_rfc3339(expired->at("details").at("deadline").get<std::string>());
+    REQUIRE(deadline);
+    CHECK(deadline.value() == std::chrono::floor<std::chrono::seconds>(not_after));
 }
 
 // A gateway whose device sensor-1 has two keys, k1 and k2. The pair of k2
@@ -128,7 +140,7 @@ TEST_CASE("earlier key not_after ends session") {
     REQUIRE(end);
     REQUIRE(end->disconnect_reason);
     CHECK(*end->disconnect_reason == maximum_connect_time);
-    CHECK(gateway.daemon().wait_for_event({{"type", "credential_expired"}, {"device", "sensor-1"}}));
+    check_ended_by_key(gateway, not_after);
 }
 
 TEST_CASE("admission bounded by key not_after") {
@@ -144,4 +156,5 @@ TEST_CASE("admission bounded by key not_after") {
     REQUIRE(end);
     REQUIRE(end->disconnect_reason);
     CHECK(*end->disconnect_reason == maximum_connect_time);
+    check_ended_by_key(gateway, not_after);
 }

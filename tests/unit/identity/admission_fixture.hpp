@@ -30,6 +30,8 @@ public:
         add_device("cam-legacy", [](nlohmann::json& d) { d["owner"] = "old-team"; });
         add_device("cam-lab", [](nlohmann::json& d) { d["environment"] = "lab"; });
         add_device("cam-short", [](nlohmann::json& d) { d["max_token_ttl"] = "60s"; });
+        // Its key ends 5 minutes after test_now(), before a 10-minute token does.
+        add_device("cam-ending", [](nlohmann::json& d) { d["keys"][0]["not_after"] = "2027-06-01T00:05:00Z"; });
 
         // cam-1 also has a key whose not_after has passed.
         old_key_ = crypto::generate_ed25519();

@@ -52,6 +52,26 @@ TEST_CASE("admission accepts valid token") {
     CHECK(admission.jti == "abc");
     CHECK(admission.exp == unix_seconds(test_now()) + 600);
     CHECK(admission.deadline == test_now() + std::chrono::seconds(630));
+    CHECK(admission.deadline_cause == DeadlineCause::token_exp);
+}
+
+TEST_CASE("key not_after bounds the deadline") {
+    AdmissionFixture fixture;
+
+    SUBCASE("not_after before exp") {
+        const Admission admission = fixture.admit_claims("cam-ending", fixture.claims("cam-ending"));
+        REQUIRE(admission.admitted());
+        CHECK(admission.deadline == test_now() + std::chrono::minutes(5));
+        CHECK(admission.deadline_cause == DeadlineCause::key_not_after);
+    }
+    SUBCASE("not_after after exp plus leeway") {
+        ordered_json claims = fixture.claims("cam-ending");
+        claims["exp"] = unix_seconds(test_now()) + 120;
+        const Admission admission = fixture.admit_claims("cam-ending", claims);
+        REQUIRE(admission.admitted());
+        CHECK(admission.deadline == test_now() + std::chrono::seconds(150));
+        CHECK(admission.deadline_cause == DeadlineCause::token_exp);
+    }
 }
 
 TEST_CASE("admission accepts token variants") {
