@@ -133,9 +133,12 @@ constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 // non-blocking acceptor, which would stall every session of the thread. The
 // errors that Linux reports for a connection that failed while queued come
 // back as connection_aborted (ECONNABORTED) or operation_not_supported; see
-// accept(2).
-StreamSocket accept_connection(tcp::acceptor& acceptor, boost::system::error_code& error) {
-    const int descriptor = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+// accept(2). The peer's address comes with the connection, which saves a
+// getpeername() per login.
+StreamSocket accept_connection(tcp::acceptor& acceptor, tcp::endpoint& peer, boost::system::error_code& error) {
+    socklen_t peer_size = static_cast<socklen_t>(peer.capacity());
+    const int descriptor =
+        ::accept4(acceptor.native_handle(), peer.data(), &peer_size, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (descriptor < 0) {
         switch (errno) {
         case EPROTO:
@@ -153,6 +156,7 @@ StreamSocket accept_connection(tcp::acceptor& acceptor, boost::system::error_cod
             return {};
         }
     }
+    peer.resize(peer_size);
     error.clear();
     return StreamSocket(descriptor);
 }
@@ -222,7 +226,8 @@ void Listener::accept_ready(WorkerAcceptor& slot) {
             return;
         }
         boost::system::error_code error;
-        StreamSocket socket = accept_connection(slot.acceptor, error);
+        tcp::endpoint peer;
+        StreamSocket socket = accept_connection(slot.acceptor, peer, error);
         if (would_block(error)) {
             return;
         }
@@ -234,7 +239,8 @@ void Listener::accept_ready(WorkerAcceptor& slot) {
             return;
         }
         const auto number = services_.next_session_number.fetch_add(1, std::memory_order_relaxed);
-        slot.worker.adopt(std::make_shared<Session>(services_, slot.worker.loop(), std::move(socket), number));
+        slot.worker.adopt(
+            std::make_shared<Session>(services_, slot.worker.loop(), std::move(socket), peer, number));
     }
     slot.worker.loop().defer([this, &slot] { accept_ready(slot); });
 }

@@ -51,12 +51,14 @@ bool write_pending_now(StreamSocket& socket, OutputBuffer& output, boost::system
 
 }  // namespace
 
-Session::Session(SessionServices& services, EventLoop& loop, StreamSocket device_socket, std::uint64_t number)
+Session::Session(SessionServices& services, EventLoop& loop, StreamSocket device_socket,
+                 const boost::asio::ip::tcp::endpoint& peer, std::uint64_t number)
     : services_(services),
       loop_(loop),
       device_(std::move(device_socket), kReadChunk, *this, Side::device),
       broker_(StreamSocket(), kReadChunk, *this, Side::broker),
-      number_(number) {
+      number_(number),
+      peer_(peer.address().to_string() + ":" + std::to_string(peer.port())) {
     services_.live_sessions.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -66,17 +68,11 @@ Session::~Session() {
 }
 
 void Session::start() {
-    boost::system::error_code error;
-    const auto remote = device_.socket.remote_endpoint(error);
-    if (error) {
-        // The device left between accept and start.
-        return;
-    }
-    peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
     // A socket without TCP_NODELAY still relays, only with Nagle's delays.
     [[maybe_unused]] const auto no_delay_error = device_.socket.set_no_delay();
     device_.open = true;
     keep_alive_ = shared_from_this();
+    boost::system::error_code error;
     loop_.watch(device_.socket.native_handle(), device_.watcher, error);
     if (error) {
         spdlog::warn("proxy: closing the connection from {}: epoll_ctl failed: {}; free memory or raise "

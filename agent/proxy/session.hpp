@@ -57,7 +57,8 @@ public:
 
     // `services` and `loop` must outlive the session; the session runs on
     // the loop's thread.
-    Session(SessionServices& services, EventLoop& loop, StreamSocket device_socket, std::uint64_t number);
+    Session(SessionServices& services, EventLoop& loop, StreamSocket device_socket,
+            const boost::asio::ip::tcp::endpoint& peer, std::uint64_t number);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;

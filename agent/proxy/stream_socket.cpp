@@ -63,18 +63,6 @@ boost::system::error_code StreamSocket::set_no_delay() {
     return {};
 }
 
-boost::asio::ip::tcp::endpoint StreamSocket::remote_endpoint(boost::system::error_code& error) const {
-    boost::asio::ip::tcp::endpoint endpoint;
-    socklen_t size = static_cast<socklen_t>(endpoint.capacity());
-    if (::getpeername(descriptor_.get(), endpoint.data(), &size) != 0) {
-        error = last_error();
-        return {};
-    }
-    endpoint.resize(size);
-    error.clear();
-    return endpoint;
-}
-
 void StreamSocket::shutdown_and_close() {
     if (descriptor_) {
         ::shutdown(descriptor_.get(), SHUT_RDWR);

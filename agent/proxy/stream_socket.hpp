@@ -41,7 +41,6 @@ public:
     std::size_t write_some(std::span<const std::uint8_t> bytes, boost::system::error_code& error);
 
     boost::system::error_code set_no_delay();
-    boost::asio::ip::tcp::endpoint remote_endpoint(boost::system::error_code& error) const;
 
     // Shuts both directions down, so that the peer gets the FIN at once, and
     // closes the descriptor.
