@@ -102,7 +102,7 @@ def main(path):
 
 
 def print_main_table(order, values, median):
-    header = f"{'nodelay':7} {'scenario':11} {'figure':22} {'direct':>9} {'relay':>9} {'gatewarden':>10} {'gw/direct':>9} {'gw/relay':>8}  runs"
+    header = f"{'nodelay':7} {'scenario':12} {'figure':22} {'direct':>9} {'relay':>9} {'gatewarden':>10} {'gw/direct':>9} {'gw/relay':>8}  runs"
     print(header)
     print("-" * len(header))
     for nodelay, scenario in order:
@@ -112,20 +112,20 @@ def print_main_table(order, values, median):
                 continue
             direct, relay, gateway = medians
             runs = "/".join(str(len(values.get((nodelay, scenario, setup, key), []))) for setup in SETUPS)
-            print(f"{nodelay:7} {scenario:11} {FIGURES[key]:22} {number(direct):>9} {number(relay):>9} "
+            print(f"{nodelay:7} {scenario:12} {FIGURES[key]:22} {number(direct):>9} {number(relay):>9} "
                   f"{number(gateway):>10} {ratio(gateway, direct):>9} {ratio(gateway, relay):>8}  {runs}")
         if scenario.startswith("lat-"):
             for key in ("p50_us", "p99_us"):
                 direct, relay, gateway = (median(nodelay, scenario, setup, key) for setup in SETUPS)
                 if None in (direct, relay, gateway):
                     continue
-                print(f"{nodelay:7} {scenario:11} {'added ' + FIGURES[key]:22} {'':>9} {number(relay - direct):>9} "
+                print(f"{nodelay:7} {scenario:12} {'added ' + FIGURES[key]:22} {'':>9} {number(relay - direct):>9} "
                       f"{number(gateway - direct):>10}")
 
 
 def print_pair(order, rounds_by_setup, median, base, other):
     """Prints setup `other` beside setup `base`, paired by round."""
-    header = (f"{'nodelay':7} {'scenario':11} {'figure':22} {base:>10} {other:>10} "
+    header = (f"{'nodelay':7} {'scenario':12} {'figure':22} {base:>10} {other:>10} "
               f"{'ratio':>6}  {other} lower in")
     print(header)
     print("-" * len(header))
@@ -139,7 +139,7 @@ def print_pair(order, rounds_by_setup, median, base, other):
             other_rounds = rounds_by_setup[(nodelay, scenario, other, key)]
             paired = [r for r in base_rounds if r in other_rounds]
             lower = sum(1 for r in paired if other_rounds[r] < base_rounds[r])
-            print(f"{nodelay:7} {scenario:11} {FIGURES[key]:22} {number(base_median):>10} {number(other_median):>10} "
+            print(f"{nodelay:7} {scenario:12} {FIGURES[key]:22} {number(base_median):>10} {number(other_median):>10} "
                   f"{ratio(other_median, base_median):>6}  {lower} of {len(paired)} rounds")
 
 
