@@ -87,7 +87,7 @@ struct LoadOptions {
     double rate = 0;  // messages per second over all publishers; 0 = as fast as possible
     // With a rate: "even" spaces the messages 1/rate apart, taking the
     // publishers in turn. "burst" sends what is due at each wake-up, at
-    // least one per millisecond, so several publishers' messages leave together.
+    // least once per millisecond, so several publishers' messages leave together.
     std::string pacing = "even";
     double duration = 5;
     double warmup = 1;
