@@ -67,6 +67,9 @@ Session::~Session() {
     services_.live_sessions.fetch_sub(1, std::memory_order_relaxed);
 }
 
+// A device that left between accept and start is handled as one that
+// closes before its CONNECT: the first read returns the close and ends
+// the session, with the broker connection opened at accept.
 void Session::start() {
     // A socket without TCP_NODELAY still relays, only with Nagle's delays.
     [[maybe_unused]] const auto no_delay_error = device_.socket.set_no_delay();
