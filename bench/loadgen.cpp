@@ -548,6 +548,8 @@ int run_idle(std::uint16_t port, const std::string& keys_file, int devices, doub
 int main(int argc, char** argv) {
     CLI::App app{"gatewarden's MQTT load generator"};
     app.require_subcommand(1);
+    // --help then shows each option's default.
+    app.option_defaults()->always_capture_default();
 
     int devices = 0;
     std::string inventory_file;
@@ -559,15 +561,15 @@ int main(int argc, char** argv) {
 
     LoadOptions load;
     auto* throughput = app.add_subcommand("throughput", "publishers and subscribers: delivered rate and latency");
-    throughput->add_option("--port", load.port)->required();
-    throughput->add_option("--keys", load.keys_file)->required();
+    throughput->add_option("--port", load.port, "the proxy's or the broker's port on 127.0.0.1")->required();
+    throughput->add_option("--keys", load.keys_file, "the devices' keys, from bench_loadgen inventory --keys")->required();
     throughput->add_option("--subscriber-port", load.subscriber_port,
                            "the port the subscribers connect to (default: --port). With the "
                            "broker's port, only the publishers' hop goes through the proxy");
-    throughput->add_option("--publishers", load.publishers)->check(CLI::Range(1, 1000));
-    throughput->add_option("--subscribers", load.subscribers)->check(CLI::Range(1, 1000));
-    throughput->add_option("--qos", load.qos)->check(CLI::Range(0, 1));
-    throughput->add_option("--sub-qos", load.sub_qos)->check(CLI::Range(0, 1));
+    throughput->add_option("--publishers", load.publishers, "devices that publish")->check(CLI::Range(1, 1000));
+    throughput->add_option("--subscribers", load.subscribers, "devices subscribed to bench/#")->check(CLI::Range(1, 1000));
+    throughput->add_option("--qos", load.qos, "QoS of the PUBLISHes")->check(CLI::Range(0, 1));
+    throughput->add_option("--sub-qos", load.sub_qos, "QoS of the subscriptions")->check(CLI::Range(0, 1));
     throughput->add_option("--payload", load.payload, "bytes, at least 16 for the send time and sequence number")->check(CLI::Range(16, 65536));
     throughput->add_option("--pipeline", load.pipeline, "messages per publisher sent but not yet delivered to every subscriber")->check(CLI::Range(1, 1'000'000));
     throughput->add_option("--rate", load.rate, "messages per second in all; 0: as fast as possible")->check(CLI::Range(0.0, 1e7));
