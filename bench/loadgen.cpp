@@ -606,7 +606,13 @@ int main(int argc, char** argv) {
             gb::write_bench_inventory(inventory_file, keys_file, devices);
             return 0;
         }
-        if (*throughput) return run_throughput(load);
+        if (*throughput) {
+            if (throughput->count("--pacing") > 0 && load.rate == 0) {
+                std::fprintf(stderr, "bench_loadgen: --pacing applies only with --rate; without a rate the "
+                                     "publishers send as fast as the path takes it\n");
+            }
+            return run_throughput(load);
+        }
         if (*connects) return run_connects(connect);
         return run_idle(idle_port, idle_keys, idle_devices, hold);
     } catch (const std::exception& error) {
