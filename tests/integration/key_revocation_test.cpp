@@ -39,6 +39,14 @@ std::string rfc3339(std::chrono::system_clock::time_point time) {
     return text.str();
 }
 
+// Reloads the inventory with sensor-1's first key ending at `not_after`.
+void reload_key_not_after(TestGateway& gateway, std::chrono::system_clock::time_point not_after) {
+    nlohmann::json inventory = gateway.inventory;
+    entry_of(inventory, "sensor-1")["keys"][0]["not_after"] = rfc3339(not_after);
+    gateway.daemon().reload(inventory);
+    REQUIRE(gateway.daemon().wait_for_event({{"type", "inventory_reload"}, {"decision", "allow"}}));
+}
+
 // The credential_expired event names the key's not_after, in whole seconds
 // as the inventory gives it, as the deadline that ended the session.
 void check_ended_by_key(const TestGateway& gateway, std::chrono::system_clock::time_point not_after) {
@@ -131,10 +139,7 @@ TEST_CASE("earlier key not_after ends session") {
 
     // Whole seconds: the key now ends 2 to 3 s from here, long before the token.
     const auto not_after = std::chrono::system_clock::now() + 3s;
-    nlohmann::json inventory = gateway.inventory;
-    entry_of(inventory, "sensor-1")["keys"][0]["not_after"] = rfc3339(not_after);
-    gateway.daemon().reload(inventory);
-    REQUIRE(gateway.daemon().wait_for_event({{"type", "inventory_reload"}, {"decision", "allow"}}));
+    reload_key_not_after(gateway, not_after);
 
     const auto end = device->wait_for_session_end(6s);
     REQUIRE(end);
@@ -151,10 +156,7 @@ TEST_CASE("later key not_after keeps token deadline") {
     REQUIRE(device->connect("sensor-1", gateway.token("sensor-1", "2s")).accepted);
 
     // The key now ends an hour from here, long after the token.
-    nlohmann::json inventory = gateway.inventory;
-    entry_of(inventory, "sensor-1")["keys"][0]["not_after"] = rfc3339(std::chrono::system_clock::now() + 1h);
-    gateway.daemon().reload(inventory);
-    REQUIRE(gateway.daemon().wait_for_event({{"type", "inventory_reload"}, {"decision", "allow"}}));
+    reload_key_not_after(gateway, std::chrono::system_clock::now() + 1h);
 
     REQUIRE(device->wait_for_session_end(6s));
     const auto expired = gateway.daemon().wait_for_event({{"type", "credential_expired"}, {"device", "sensor-1"}});

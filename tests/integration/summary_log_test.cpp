@@ -31,13 +31,27 @@ std::string summarised(const GatewardenProcess& daemon, const std::string& type,
     return summarised(daemon, {{"type", type}, {"device", device}, {"topic", topic}});
 }
 
+// The configuration patch for allowed traffic in "summary" mode, one
+// summary per device and topic every `interval`.
+nlohmann::json summary_every(const std::string& interval) {
+    return {{"audit", {{"publish_events", "summary"}, {"summary_interval", interval}}}};
+}
+
+// Connects dashboard-1 and subscribes it to sensors/# at QoS 0, so that it
+// receives what the sensors publish.
+std::unique_ptr<PahoDevice> subscribed_reader(const TestGateway& gateway) {
+    auto reader = gateway.connected_device("dashboard-1", MqttVersion::v5);
+    REQUIRE(reader->subscribe({"sensors/#"}, 0) == std::vector<int>{0});
+    return reader;
+}
+
 }  // namespace
 
 // The last summaries are written at the stop, with a summary interval far
 // longer than the test, so nothing counted just before a stop is lost.
 TEST_CASE("traffic before stop is summarised") {
     TestGateway gateway;
-    gateway.config_patch = {{"audit", {{"publish_events", "summary"}, {"summary_interval", "1h"}}}};
+    gateway.config_patch = summary_every("1h");
     gateway.add_device("sensor-1");
     gateway.start();
     auto device = gateway.connected_device("sensor-1", MqttVersion::v5);
@@ -53,7 +67,7 @@ TEST_CASE("traffic before stop is summarised") {
 // timer alone hands its counts to the summary, within a tenth of the interval.
 TEST_CASE("allowed publishes summarised per interval") {
     TestGateway gateway;
-    gateway.config_patch = {{"audit", {{"publish_events", "summary"}, {"summary_interval", "300ms"}}}};
+    gateway.config_patch = summary_every("300ms");
     gateway.add_device("sensor-1");
     gateway.start();
     auto device = gateway.connected_device("sensor-1", MqttVersion::v5);
@@ -74,7 +88,7 @@ TEST_CASE("allowed publishes summarised per interval") {
 // held in the session: they stay with the owner they were counted under.
 TEST_CASE("held counts keep their owner") {
     TestGateway gateway;
-    gateway.config_patch = {{"audit", {{"publish_events", "summary"}, {"summary_interval", "1h"}}}};
+    gateway.config_patch = summary_every("1h");
     gateway.inventory["owners"].push_back(
         {{"id", "team-b"}, {"contact", "team-b@example.com"}, {"status", "active"}});
     gateway.add_device("sensor-1");
@@ -103,12 +117,11 @@ TEST_CASE("held counts keep their owner") {
 // side too is read in full buffers.
 TEST_CASE("summaries count every message of a burst") {
     TestGateway gateway;
-    gateway.config_patch = {{"audit", {{"publish_events", "summary"}, {"summary_interval", "200ms"}}}};
+    gateway.config_patch = summary_every("200ms");
     gateway.add_device("sensor-1");
     gateway.add_device("dashboard-1", {{"policy", "reader"}});
     gateway.start();
-    auto reader = gateway.connected_device("dashboard-1", MqttVersion::v5);
-    REQUIRE(reader->subscribe({"sensors/#"}, 0) == std::vector<int>{0});
+    auto reader = subscribed_reader(gateway);
 
     auto sensor = gateway.raw_connected_device("sensor-1", 4);
 
@@ -197,12 +210,11 @@ void send_in_one_read(TestGateway& gateway, RawConnection& connection, const std
 // 10 by default, which gatewarden passes on in its CONNACK.
 TEST_CASE("aliased publishes counted under their topics") {
     TestGateway gateway;
-    gateway.config_patch = {{"audit", {{"publish_events", "summary"}, {"summary_interval", "1h"}}}};
+    gateway.config_patch = summary_every("1h");
     gateway.add_device("sensor-1");
     gateway.add_device("dashboard-1", {{"policy", "reader"}});
     gateway.start();
-    auto reader = gateway.connected_device("dashboard-1", MqttVersion::v5);
-    REQUIRE(reader->subscribe({"sensors/#"}, 0) == std::vector<int>{0});
+    auto reader = subscribed_reader(gateway);
     auto sensor = gateway.raw_connected_device("sensor-1", 5);
 
     send_in_one_read(gateway, *sensor,
@@ -229,7 +241,7 @@ TEST_CASE("aliased publishes counted under their topics") {
 // still counted.
 TEST_CASE("counts before a malformed packet kept") {
     TestGateway gateway;
-    gateway.config_patch = {{"audit", {{"publish_events", "summary"}, {"summary_interval", "1h"}}}};
+    gateway.config_patch = summary_every("1h");
     gateway.add_device("sensor-1");
     gateway.start();
     auto sensor = gateway.raw_connected_device("sensor-1", 4);
