@@ -273,10 +273,12 @@ double percentile_us(std::vector<std::uint64_t>& samples, double fraction) {
 
 int run_throughput(const LoadOptions& options) {
     const Keys keys = gb::read_bench_keys(options.keys_file, options.publishers + options.subscribers);
+    const bool even_pacing = options.rate > 0 && options.pacing == "even";
     // The default timer slack of 50 us would let each evenly paced send
     // start up to that late, a quarter of the spacing at 5,000 msg/s.
-    if (options.rate > 0 && options.pacing == "even" && ::prctl(PR_SET_TIMERSLACK, 1UL) != 0) {
-        std::fprintf(stderr, "bench_loadgen: timer slack not reduced (%s); sends may start up to 50 us late\n",
+    if (even_pacing && ::prctl(PR_SET_TIMERSLACK, 1UL) != 0) {
+        std::fprintf(stderr, "bench_loadgen: setting the timer slack failed (%s), so evenly paced sends may "
+                             "start up to 50 us late\n",
                      std::strerror(errno));
     }
 
@@ -310,10 +312,9 @@ int run_throughput(const LoadOptions& options) {
     tally.window_end = tally.window_start + static_cast<std::uint64_t>(options.duration * 1e9);
     const std::uint64_t drain_end = tally.window_end + 2'000'000'000ULL;
     const double rate_per_publisher = options.rate / options.publishers;
-    const bool even_pacing = options.rate > 0 && options.pacing == "even";
     const auto publishers_count = static_cast<std::uint64_t>(options.publishers);
     // Evenly paced, message n of all is due at start + n / rate and comes
-    // from publisher n mod publishers.
+    // from publisher n mod the number of publishers.
     // NOTE: the schedule is kept only while the loop keeps up. Messages
     // that fall due during a late wake-up, or while a QoS 1 window or the
     // pipeline is full, leave together. Each is stamped when it is sent.
@@ -548,7 +549,7 @@ int run_idle(std::uint16_t port, const std::string& keys_file, int devices, doub
 int main(int argc, char** argv) {
     CLI::App app{"gatewarden's MQTT load generator"};
     app.require_subcommand(1);
-    // --help then shows each option's default.
+    // Shows each option's default in --help.
     app.option_defaults()->always_capture_default();
 
     int devices = 0;
